@@ -1,0 +1,19 @@
+# trapline: camera-trap images to individual capture histories.
+# Run:  snakemake --cores 2 --configfile config/demo.yaml   (the bundled demo)
+from snakemake.utils import min_version
+
+min_version("9.27")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/simulate.smk"
+include: "rules/inventory.smk"
+
+
+rule all:
+    input:
+        get_final_outputs(),
+    default_target: True

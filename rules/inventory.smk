@@ -1,0 +1,22 @@
+# Stage 1: walk the season, read EXIF, correct clocks, quarantine bad files.
+rule inventory:
+    input:
+        unpack(season_inputs),
+    output:
+        images=result("images.parquet"),
+        quarantine=result("quarantine.parquet"),
+    log:
+        "logs/inventory.log",
+    benchmark:
+        "benchmarks/inventory.tsv"
+    params:
+        images_root=config["images_root"],
+        layout=lookup(dpath="layout", within=config),
+        timezone=lookup(dpath="timezone", within=config),
+        columns=lookup(dpath="stations_columns", within=config),
+        date_format=lookup(dpath="stations_date_format", within=config),
+    threads: 2
+    conda:
+        "../envs/inventory.yaml"
+    script:
+        "../scripts/inventory.py"

@@ -1,0 +1,63 @@
+"""The config schema and the messages a person gets when a key is wrong."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from trapline.config import ConfigError, check_config, load_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = load_schema(ROOT / "config/schema.yaml")
+
+
+def merged(*files: str) -> dict:
+    config: dict = {}
+    for name in files:
+        config.update(yaml.safe_load((ROOT / name).read_text()))
+    return config
+
+
+@pytest.mark.parametrize("extra", ["config/demo.yaml", "tests/config/config.yaml"])
+def test_shipped_configs_are_valid(extra):
+    check_config(merged("config/config.yaml", extra), SCHEMA)
+
+
+def test_template_config_names_missing_folders():
+    with pytest.raises(ConfigError, match="key 'images_root' = '/data/lynx-2026"):
+        check_config(merged("config/config.yaml"), SCHEMA)
+
+
+def demo() -> dict:
+    return merged("config/config.yaml", "config/demo.yaml")
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"timzone": "UTC"}, "unknown key 'timzone': did you mean 'timezone'"),
+        ({"timezone": "Europe/Zurch"}, "did you mean 'Europe/Zurich'"),
+        ({"timezone": 5}, "key 'timezone' = 5: 5 is not of type 'string'"),
+        ({"layout": "{site}"}, "config key 'layout'"),
+        ({"target_species": []}, "key 'target_species' = \\[\\]"),
+        ({"images_root": "elsewhere"}, "key 'images_root' = 'elsewhere' but"),
+    ],
+)
+def test_wrong_keys_are_named_with_value_and_fix(change, message):
+    config = demo() | change
+    with pytest.raises(ConfigError, match=message):
+        check_config(config, SCHEMA)
+
+
+def test_missing_key_is_named_with_its_meaning():
+    config = demo()
+    del config["timezone"]
+    with pytest.raises(ConfigError, match="missing key 'timezone': IANA time zone"):
+        check_config(config, SCHEMA)
+
+
+def test_nested_unknown_key():
+    config = demo()
+    config["stations_columns"] = {"statoin": "Site"}
+    with pytest.raises(ConfigError, match="'statoin' in 'stations_columns'.*'station'"):
+        check_config(config, SCHEMA)

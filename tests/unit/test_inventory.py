@@ -1,0 +1,146 @@
+"""The inventory on a hand-built season holding one file for every quarantine reason."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import jpeg_bytes, write
+from trapline.inventory import (
+    InventorySettings,
+    build_inventory,
+    image_id,
+    inventory_season,
+    walk_season,
+)
+from trapline.layout import FolderLayout
+from trapline.quarantine import FIXES, Reason
+from trapline.stations import read_stations
+from trapline.tables import IMAGES, QUARANTINE
+
+STATIONS = (
+    "Station,Camera,utm_x,utm_y,Setup_date,Retrieval_date,Clock_offset\n"
+    "ST01,A,600000,5150000,2026-03-01,2026-03-30,\n"
+    "ST01,B,600000,5150000,2026-03-01,2026-03-30,-02:00:00\n"
+)
+
+EXPECTED = {
+    "ST01/A/IMG_0001.JPG": None,
+    "ST01/A/IMG_0002.jpeg": None,
+    "ST01/B/DCIM/100RECNX/IMG_0001.JPG": None,
+    "ST01/A/VID_0001.AVI": Reason.UNSUPPORTED,
+    "stray.JPG": Reason.OUTSIDE_LAYOUT,
+    "ST09/A/IMG_0001.JPG": Reason.UNKNOWN_STATION,
+    "ST01/C/IMG_0001.JPG": Reason.UNKNOWN_STATION,
+    "ST01/A/IMG_0003.JPG": Reason.EMPTY_FILE,
+    "ST01/A/IMG_0004.JPG": Reason.NOT_JPEG,
+    "ST01/A/IMG_0005.JPG": Reason.TRUNCATED,
+    "ST01/A/IMG_0006.JPG": Reason.NO_TIMESTAMP,
+    "ST01/A/IMG_0007.JPG": Reason.BAD_TIMESTAMP,
+    "ST01/A/IMG_0008.JPG": Reason.OUTSIDE_DEPLOYMENT,
+    "ST01/B/IMG_0009.JPG": Reason.OUTSIDE_DEPLOYMENT,
+}
+
+
+@pytest.fixture
+def season(tmp_path: Path) -> Path:
+    root = tmp_path / "images"
+    good = jpeg_bytes("2026:03:05 22:10:00", size=(320, 240))
+    write(root / "ST01/A/IMG_0001.JPG", good)
+    write(root / "ST01/A/IMG_0002.jpeg", jpeg_bytes("2026:03:06 04:00:00", seed=1))
+    write(root / "ST01/B/DCIM/100RECNX/IMG_0001.JPG", jpeg_bytes("2026:03:05 23:10:00"))
+    write(root / "ST01/A/VID_0001.AVI", b"RIFF....AVI LIST")
+    write(root / "stray.JPG", good)
+    write(root / "ST09/A/IMG_0001.JPG", good)
+    write(root / "ST01/C/IMG_0001.JPG", good)
+    write(root / "ST01/A/IMG_0003.JPG", b"")
+    write(root / "ST01/A/IMG_0004.JPG", b"<html>card reader error</html>")
+    write(root / "ST01/A/IMG_0005.JPG", good[: len(good) // 2])
+    write(root / "ST01/A/IMG_0006.JPG", jpeg_bytes(None))
+    write(root / "ST01/A/IMG_0007.JPG", jpeg_bytes("0000:00:00 00:00:00"))
+    write(root / "ST01/A/IMG_0008.JPG", jpeg_bytes("2026:02:20 10:00:00"))
+    # Inside the window by camera B's own clock, which runs 2 h fast: corrected,
+    # 01:00 on setup day is 23:00 the evening before setup.
+    write(root / "ST01/B/IMG_0009.JPG", jpeg_bytes("2026:03:01 01:00:00"))
+    (tmp_path / "stations.csv").write_text(STATIONS)
+    return tmp_path
+
+
+def run(season: Path, workers: int = 2):
+    deployments = read_stations(season / "stations.csv", "Etc/GMT-1")
+    settings = InventorySettings(
+        season / "images",
+        FolderLayout.parse("{station}/{camera}"),
+        "Etc/GMT-1",
+        workers,
+    )
+    return build_inventory(settings, deployments)
+
+
+def test_every_file_lands_in_exactly_one_table(season):
+    images, quarantine = run(season)
+    on_disk = {f.path for f in walk_season(season / "images")}
+    assert set(images["path"]).isdisjoint(quarantine["path"])
+    assert set(images["path"]) | set(quarantine["path"]) == on_disk
+    assert len(images) + len(quarantine) == len(on_disk) == len(EXPECTED)
+
+
+def test_each_bad_file_has_its_reason(season):
+    images, quarantine = run(season)
+    got = dict(zip(quarantine["path"], quarantine["reason"], strict=True))
+    expected = {p: r.value for p, r in EXPECTED.items() if r is not None}
+    assert got == expected
+    assert set(images["path"]) == {p for p, r in EXPECTED.items() if r is None}
+    assert quarantine["detail"].str.len().min() > 0
+    assert set(Reason) == set(FIXES)
+
+
+def test_clock_offset_corrects_time_and_keeps_exif_time(season):
+    images, _ = run(season)
+    cam_b = images.set_index("path").loc["ST01/B/DCIM/100RECNX/IMG_0001.JPG"]
+    assert cam_b["datetime_exif"] == pd.Timestamp("2026-03-05 23:10", tz="Etc/GMT-1")
+    assert cam_b["datetime"] == pd.Timestamp("2026-03-05 21:10", tz="Etc/GMT-1")
+    assert cam_b["clock_offset_s"] == -7200
+    assert cam_b["deployment_id"] == "ST01__B"
+
+
+def test_exif_fields_and_ids(season):
+    images, _ = run(season, workers=1)
+    first = images.set_index("path").loc["ST01/A/IMG_0001.JPG"]
+    assert (first["make"], first["model"], first["serial"]) == (
+        "RECONYX",
+        "HF2X",
+        "SN0001",
+    )
+    assert (first["width"], first["height"]) == (320, 240)
+    assert first["timestamp_source"] == "DateTimeOriginal"
+    assert first["image_id"] == image_id("ST01/A/IMG_0001.JPG")
+    assert images["image_id"].is_unique
+
+
+def test_originals_are_never_rewritten(season):
+    before = {p: p.read_bytes() for p in (season / "images").rglob("*") if p.is_file()}
+    run(season)
+    after = {p: p.read_bytes() for p in (season / "images").rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_tables_follow_the_contract(season, tmp_path):
+    out = tmp_path / "results"
+    inventory_season(
+        str(season / "images"),
+        str(season / "stations.csv"),
+        "{station}/{camera}",
+        "Etc/GMT-1",
+        {},
+        None,
+        2,
+        str(out / "images.parquet"),
+        str(out / "quarantine.parquet"),
+    )
+    images = IMAGES.read(out / "images.parquet")
+    quarantine = QUARANTINE.read(out / "quarantine.parquet")
+    assert list(images.columns[: len(IMAGES.names)]) == IMAGES.names
+    assert list(quarantine.columns) == QUARANTINE.names
+    assert str(images["datetime"].dtype) == "datetime64[ms, Etc/GMT-1]"
+    assert not list(out.glob(".*tmp"))

@@ -1,0 +1,29 @@
+import pytest
+
+from trapline.layout import FolderLayout, LayoutError
+
+
+def test_station_and_camera_from_leading_folders():
+    layout = FolderLayout.parse("{station}/{camera}")
+    assert layout.locate("ST01/A/IMG_0001.JPG") == ("ST01", "A")
+    assert layout.locate("ST01/A/DCIM/100RECNX/IMG_0001.JPG") == ("ST01", "A")
+
+
+def test_too_shallow_path_has_no_place():
+    layout = FolderLayout.parse("{station}/{camera}")
+    assert layout.locate("ST01/IMG_0001.JPG") is None
+    assert layout.locate("IMG_0001.JPG") is None
+
+
+def test_camera_is_optional_and_star_skips_a_folder():
+    assert FolderLayout.parse("{station}").locate("ST01/x/I.JPG") == ("ST01", None)
+    star = FolderLayout.parse("*/{station}/{camera}")
+    assert star.locate("north/ST01/B/I.JPG") == ("ST01", "B")
+
+
+@pytest.mark.parametrize(
+    "pattern", ["{camera}", "{station}/{station}", "{site}/{camera}", ""]
+)
+def test_bad_patterns_name_the_key(pattern):
+    with pytest.raises(LayoutError, match="config key 'layout'"):
+        FolderLayout.parse(pattern)

@@ -1,0 +1,67 @@
+"""Folder layout: how station and camera are read from where an image sits.
+
+Users copy SD cards into ``<station>/<camera>/…`` trees, often with the card's own
+``DCIM/100RECNX`` folders below; only the leading folders carry meaning, so the
+layout pattern matches a path's first folders and ignores anything deeper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TOKENS = ("{station}", "{camera}", "*")
+
+
+class LayoutError(ValueError):
+    """The config's ``layout`` pattern cannot be used."""
+
+
+@dataclass(frozen=True)
+class FolderLayout:
+    """A parsed ``layout`` pattern such as ``{station}/{camera}`` or ``*/{station}``.
+
+    ``*`` matches any one folder name (e.g. a region or card-batch folder).
+    """
+
+    segments: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, pattern: str) -> FolderLayout:
+        """Check a pattern and build the layout.
+
+        Raises:
+            LayoutError: naming the pattern and what is wrong with it.
+        """
+        segments = tuple(s for s in pattern.strip("/").split("/") if s)
+        bad = [s for s in segments if s not in TOKENS]
+        if bad:
+            raise LayoutError(
+                f"config key 'layout': {pattern!r} has unknown parts {bad}; "
+                "use folders of '{station}', '{camera}' or '*', e.g. "
+                "'{station}/{camera}'"
+            )
+        if segments.count("{station}") != 1 or segments.count("{camera}") > 1:
+            raise LayoutError(
+                f"config key 'layout': {pattern!r} must name {{station}} exactly "
+                "once and {camera} at most once"
+            )
+        return cls(segments)
+
+    @property
+    def has_camera(self) -> bool:
+        return "{camera}" in self.segments
+
+    def locate(self, relpath: str) -> tuple[str, str | None] | None:
+        """Station and camera of a file, or None when the path is too shallow.
+
+        Args:
+            relpath: path relative to ``images_root`` with ``/`` separators.
+        """
+        folders = relpath.split("/")[:-1]
+        if len(folders) < len(self.segments):
+            return None
+        found = dict(zip(self.segments, folders, strict=False))
+        return found["{station}"], found.get("{camera}")
+
+    def describe(self) -> str:
+        return "/".join(self.segments) + "/…"

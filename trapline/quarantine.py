@@ -1,0 +1,77 @@
+"""Quarantine: why a file was set aside, and what a person can do about it.
+
+A season is never failed by one bad file: the file is listed with a reason and the
+run goes on, so every input file ends in exactly one of ``images.parquet`` and
+``quarantine.parquet``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import pandas as pd
+
+from trapline.tables import QUARANTINE
+
+
+class Reason(StrEnum):
+    """Quarantine reason codes (stable: users filter on them in R)."""
+
+    UNSUPPORTED = "unsupported"
+    OUTSIDE_LAYOUT = "outside_layout"
+    UNKNOWN_STATION = "unknown_station"
+    EMPTY_FILE = "empty_file"
+    UNREADABLE = "unreadable"
+    NOT_JPEG = "not_jpeg"
+    TRUNCATED = "truncated"
+    NO_TIMESTAMP = "no_timestamp"
+    BAD_TIMESTAMP = "bad_timestamp"
+    AMBIGUOUS_TIMESTAMP = "ambiguous_timestamp"
+    OUTSIDE_DEPLOYMENT = "outside_deployment"
+
+
+FIXES: dict[Reason, str] = {
+    Reason.UNSUPPORTED: "not a JPEG by extension (video, sidecar, system file); "
+    "trapline reads still JPEGs only",
+    Reason.OUTSIDE_LAYOUT: "the path does not match config `layout`; move the file "
+    "into a station (and camera) folder or change `layout`",
+    Reason.UNKNOWN_STATION: "the station/camera folder has no row in the stations "
+    "table; add the row or rename the folder",
+    Reason.EMPTY_FILE: "zero bytes (a failed card copy); copy it again from the card",
+    Reason.UNREADABLE: "the file could not be opened or exiftool could not read it; "
+    "check permissions and copy it again",
+    Reason.NOT_JPEG: "named .jpg but its content is not a JPEG",
+    Reason.TRUNCATED: "the JPEG ends early (no end-of-image marker and a strict "
+    "decode fails); copy it again from the card",
+    Reason.NO_TIMESTAMP: "no EXIF DateTimeOriginal/CreateDate; trapline never falls "
+    "back to the file's modification time",
+    Reason.BAD_TIMESTAMP: "the EXIF time cannot be parsed (e.g. a reset clock "
+    "`0000:00:00`)",
+    Reason.AMBIGUOUS_TIMESTAMP: "the local time is ambiguous or does not exist at a "
+    "daylight-saving change; set `timezone` to a fixed offset such as `Etc/GMT-1` "
+    "if the cameras do not follow DST",
+    Reason.OUTSIDE_DEPLOYMENT: "the corrected time is before setup or after "
+    "retrieval; check `Setup_date`/`Retrieval_date` and `Clock_offset`",
+}
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """One file set aside: where, by which stage, and why."""
+
+    path: str
+    stage: str
+    reason: Reason
+    detail: str
+    station: str | None = None
+    camera: str | None = None
+
+
+def quarantine_frame(items: list[Quarantined]) -> pd.DataFrame:
+    """Rows for ``quarantine.parquet``, in the contract's column order."""
+    if not items:
+        return QUARANTINE.empty()
+    frame = pd.DataFrame([item.__dict__ for item in items])
+    frame["reason"] = frame["reason"].astype(str)
+    return frame[QUARANTINE.names].sort_values("path", ignore_index=True)

@@ -1,0 +1,219 @@
+"""The stations table: where each camera stood, when it ran, how wrong its clock was.
+
+It accepts camtrapR's CTtable conventions (``Station``, ``Camera``, ``utm_x``,
+``utm_y``, ``Setup_date``, ``Retrieval_date``, ``ProblemN_from``/``ProblemN_to``) so
+programmes can reuse the tables they keep, plus a ``Clock_offset`` column: the
+signed duration to ADD to a camera's clock to get the true time. Offsets are applied
+to the times trapline reads, never written into the images (camtrapR rewrites
+files to fix clocks; originals stay untouched here).
+
+Every problem is reported with the file, the row, the column and the fix, because
+the person reading it is editing a spreadsheet, not Python.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+PROBLEM_COLUMN = re.compile(r"^Problem(\d+)_(from|to)$")
+
+
+class StationsError(ValueError):
+    """The stations table cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class StationColumns:
+    """Column names in the user's stations table (config ``stations_columns``)."""
+
+    station: str = "Station"
+    camera: str = "Camera"
+    x: str = "utm_x"
+    y: str = "utm_y"
+    setup: str = "Setup_date"
+    retrieval: str = "Retrieval_date"
+    clock_offset: str = "Clock_offset"
+
+
+def deployment_id(station: str, camera: str | None) -> str:
+    """The id of one stations-table row: ``station`` or ``station__camera``."""
+    return station if camera is None else f"{station}__{camera}"
+
+
+def read_stations(
+    path: str | Path,
+    timezone: str,
+    columns: StationColumns = StationColumns(),
+    date_format: str | None = None,
+) -> pd.DataFrame:
+    """Read and check the stations table.
+
+    Args:
+        path: CSV file, one row per station (or per station × camera).
+        timezone: IANA name the dates are local to.
+        columns: the table's column names.
+        date_format: strptime format of the dates; None for ISO 8601
+            (``2026-03-01`` or ``2026-03-01 14:30``).
+
+    Returns:
+        One row per deployment: ``deployment_id, station, camera, x, y, setup,
+        retrieval, window_start, window_end, clock_offset, problems`` where a
+        date-only setup opens the window at 00:00 and a date-only retrieval closes
+        it at the end of that day; ``problems`` is a list of (start, end) pairs.
+
+    Raises:
+        StationsError: naming the file, row, column and fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StationsError(
+            f"stations table {path} does not exist; set config key 'stations' to "
+            "your CTtable CSV"
+        )
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    return _Reader(path, raw, timezone, columns, date_format).deployments()
+
+
+@dataclass
+class _Reader:
+    path: Path
+    raw: pd.DataFrame
+    timezone: str
+    cols: StationColumns
+    date_format: str | None
+
+    def fail(self, row: int | None, message: str) -> StationsError:
+        where = f"stations table {self.path}" + (
+            "" if row is None else f", row {row + 2} (line in the file)"
+        )
+        return StationsError(f"{where}: {message}")
+
+    def require(self, *names: str) -> None:
+        missing = [n for n in names if n not in self.raw.columns]
+        if missing:
+            raise self.fail(
+                None,
+                f"missing column(s) {missing}; found {list(self.raw.columns)}. Rename "
+                "them or map them with config key 'stations_columns'",
+            )
+
+    def coordinate_columns(self) -> tuple[str, str]:
+        for x, y in ((self.cols.x, self.cols.y), ("x", "y")):
+            if x in self.raw.columns and y in self.raw.columns:
+                return x, y
+        raise self.fail(
+            None,
+            f"no coordinate columns: need {self.cols.x!r}/{self.cols.y!r} or "
+            "'x'/'y' (projected metres)",
+        )
+
+    def deployments(self) -> pd.DataFrame:
+        c = self.cols
+        self.require(c.station, c.setup, c.retrieval)
+        xcol, ycol = self.coordinate_columns()
+        has_camera = c.camera in self.raw.columns
+        rows = []
+        for i, rec in enumerate(self.raw.to_dict("records")):
+            station = rec[c.station].strip()
+            if not station:
+                raise self.fail(i, f"column {c.station!r} is empty")
+            camera = (rec[c.camera].strip() or None) if has_camera else None
+            setup, setup_is_date = self.date(i, c.setup, rec[c.setup])
+            retrieval, retrieval_is_date = self.date(i, c.retrieval, rec[c.retrieval])
+            end = retrieval + pd.Timedelta(days=1) if retrieval_is_date else retrieval
+            if end <= setup:
+                raise self.fail(i, f"{c.retrieval!r} is not after {c.setup!r}")
+            rows.append(
+                {
+                    "deployment_id": deployment_id(station, camera),
+                    "station": station,
+                    "camera": camera,
+                    "x": self.number(i, xcol, rec[xcol]),
+                    "y": self.number(i, ycol, rec[ycol]),
+                    "setup": setup,
+                    "retrieval": retrieval,
+                    "window_start": setup,
+                    "window_end": end,
+                    "clock_offset": self.offset(i, rec.get(c.clock_offset, "")),
+                    "problems": self.problems(i, rec),
+                }
+            )
+        frame = pd.DataFrame(rows)
+        dup = frame["deployment_id"].duplicated(keep=False)
+        if dup.any():
+            twice = sorted(set(frame["deployment_id"][dup]))
+            raise self.fail(
+                None,
+                f"deployments listed twice: {twice}; "
+                f"give each {c.station!r}"
+                + (f"/{c.camera!r}" if has_camera else "")
+                + " one row",
+            )
+        return frame
+
+    def date(self, row: int, column: str, value: str) -> tuple[pd.Timestamp, bool]:
+        value = value.strip()
+        fmt = self.date_format or "ISO8601"
+        try:
+            stamp = pd.to_datetime(value, format=fmt)
+        except (ValueError, TypeError):
+            stamp = pd.NaT
+        if pd.isna(stamp):
+            expected = self.date_format or "YYYY-MM-DD or YYYY-MM-DD HH:MM"
+            raise self.fail(
+                row,
+                f"{column!r} = {value!r} is not a date in the format {expected}; fix "
+                "the cell or set config key 'stations_date_format'",
+            ) from None
+        is_date = stamp == stamp.normalize() and len(value) <= 10
+        return stamp.tz_localize(self.timezone), is_date
+
+    def number(self, row: int, column: str, value: str) -> float:
+        try:
+            return float(value)
+        except ValueError:
+            raise self.fail(
+                row, f"{column!r} = {value!r} is not a number (projected metres)"
+            ) from None
+
+    def offset(self, row: int, value: str) -> pd.Timedelta:
+        value = value.strip()
+        if not value:
+            return pd.Timedelta(0)
+        try:
+            return pd.Timedelta(float(value), unit="s")
+        except ValueError:
+            pass
+        try:
+            return pd.Timedelta(value)
+        except ValueError:
+            raise self.fail(
+                row,
+                f"{self.cols.clock_offset!r} = {value!r} is not a duration; write "
+                "e.g. '-02:00:00', '+1h30min' or seconds such as '5400'",
+            ) from None
+
+    def problems(self, row: int, rec: dict[str, str]) -> list[tuple]:
+        numbers = sorted(
+            {int(m.group(1)) for k in rec if (m := PROBLEM_COLUMN.match(k))}
+        )
+        periods = []
+        for n in numbers:
+            start, end = rec.get(f"Problem{n}_from", ""), rec.get(f"Problem{n}_to", "")
+            if not start.strip() and not end.strip():
+                continue
+            if not start.strip() or not end.strip():
+                raise self.fail(
+                    row, f"set both Problem{n}_from and Problem{n}_to, or neither"
+                )
+            periods.append(
+                (
+                    self.date(row, f"Problem{n}_from", start)[0],
+                    self.date(row, f"Problem{n}_to", end)[0],
+                )
+            )
+        return periods

@@ -1,0 +1,186 @@
+"""The output contract: every table trapline writes, its columns, types and meaning.
+
+Users' R scripts depend on these names (see ``../shared/contracts.md``), so they live
+in exactly one place. Writers go through :meth:`Table.write`, which refuses a frame
+that lacks a contracted column or holds a naive timestamp, so a stage cannot drift
+from the contract silently. The README's table reference is checked against this
+module by a test.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+TIMESTAMP = "timestamp"
+"""Marker type: a timezone-aware timestamp (ms) kept in the frame's own time zone."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contracted column: its name, Arrow type and what it means to a user."""
+
+    name: str
+    type: pa.DataType | str
+    doc: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A contracted table: where it is written, what a row is, and its columns.
+
+    Columns beyond the contract are kept (the contract says "add columns freely"),
+    after the contracted ones.
+    """
+
+    file: str
+    row: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def empty(self) -> pd.DataFrame:
+        """A frame with the contracted columns and no rows (typed where possible)."""
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in self.names})
+
+    def to_arrow(self, frame: pd.DataFrame) -> pa.Table:
+        """Cast ``frame`` to the contract, contracted columns first.
+
+        Raises:
+            ValueError: a contracted column is missing, or a timestamp is naive.
+        """
+        missing = [n for n in self.names if n not in frame.columns]
+        if missing:
+            raise ValueError(f"{self.file}: frame lacks contracted columns {missing}")
+        extra = [c for c in frame.columns if c not in self.names]
+        fields, arrays = [], []
+        for col in self.columns:
+            arrays.append(_column_array(self.file, col, frame[col.name]))
+            fields.append(pa.field(col.name, arrays[-1].type))
+        for name in extra:
+            arrays.append(pa.array(frame[name], from_pandas=True))
+            fields.append(pa.field(str(name), arrays[-1].type))
+        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+    def write(self, frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        """Write ``frame`` as Parquet atomically (temp file + rename).
+
+        Atomic so that a killed job never leaves a half-written table that a later
+        run would take for finished output.
+        """
+        table = self.to_arrow(frame)
+        write_atomic(Path(path), lambda tmp: pq.write_table(table, tmp))
+
+    def read(self, path: str | os.PathLike[str]) -> pd.DataFrame:
+        """Read a table written by :meth:`write` back into pandas."""
+        return pq.read_table(path).to_pandas()
+
+
+def write_atomic(path: Path, writer) -> None:
+    """Call ``writer(tmp_path)`` then rename onto ``path`` in the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _column_array(table: str, col: Column, values: pd.Series) -> pa.Array:
+    if col.type == TIMESTAMP:
+        if not isinstance(values.dtype, pd.DatetimeTZDtype):
+            if values.isna().all():
+                return pa.array(values.astype("datetime64[ms, UTC]"))
+            raise ValueError(f"{table}: column {col.name!r} must be timezone-aware")
+        return pa.array(values.dt.as_unit("ms"))
+    return pa.array(values, type=col.type, from_pandas=True)
+
+
+IMAGES = Table(
+    file="images.parquet",
+    row="usable image",
+    columns=(
+        Column("image_id", pa.string(), "stable id: a hash of `path`, same every run"),
+        Column("path", pa.string(), "relative to `images_root`, `/` separators"),
+        Column("station", pa.string(), "station, from the folder layout"),
+        Column("camera", pa.string(), "camera, from the folder layout (null if none)"),
+        Column(
+            "deployment_id",
+            pa.string(),
+            "the stations-table row: `station` or `station__camera`",
+        ),
+        Column(
+            "datetime",
+            TIMESTAMP,
+            "corrected time: EXIF time + the deployment's "
+            "clock offset, in the configured time zone",
+        ),
+        Column(
+            "datetime_exif",
+            TIMESTAMP,
+            "the camera's clock as read from EXIF, before any correction",
+        ),
+        Column(
+            "timestamp_source",
+            pa.string(),
+            "the EXIF tags the time came from, "
+            "e.g. `DateTimeOriginal+SubSecTimeOriginal`",
+        ),
+        Column(
+            "clock_offset_s",
+            pa.float64(),
+            "seconds added to the camera's clock (stations table `Clock_offset`)",
+        ),
+        Column("make", pa.string(), "EXIF Make"),
+        Column("model", pa.string(), "EXIF Model"),
+        Column("serial", pa.string(), "camera serial number (EXIF or maker notes)"),
+        Column("width", pa.int32(), "image width in pixels"),
+        Column("height", pa.int32(), "image height in pixels"),
+        Column(
+            "trigger_mode",
+            pa.string(),
+            "maker-note trigger mode (e.g. Reconyx "
+            "`M` motion, `T` time-lapse) where exiftool exposes it",
+        ),
+        Column(
+            "sequence", pa.string(), "maker-note position in the burst, e.g. `1 of 3`"
+        ),
+        Column("temperature_c", pa.float64(), "maker-note ambient temperature, °C"),
+        Column("file_size", pa.int64(), "bytes"),
+        Column(
+            "file_mtime",
+            TIMESTAMP,
+            "file modification time (for caches only, never used as the image time)",
+        ),
+    ),
+)
+
+QUARANTINE = Table(
+    file="quarantine.parquet",
+    row="file that could not be used",
+    columns=(
+        Column("path", pa.string(), "relative to `images_root`"),
+        Column(
+            "stage",
+            pa.string(),
+            "the stage that set it aside, e.g. `inventory`, `exif`",
+        ),
+        Column("reason", pa.string(), "a code from the quarantine reasons list"),
+        Column("detail", pa.string(), "what exactly was wrong, for a person"),
+        Column("station", pa.string(), "station if the layout gave one"),
+        Column("camera", pa.string(), "camera if the layout gave one"),
+    ),
+)
+
+ALL_TABLES: tuple[Table, ...] = (IMAGES, QUARANTINE)
