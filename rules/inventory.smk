@@ -9,14 +9,14 @@ rule inventory:
         "logs/inventory.log",
     benchmark:
         "benchmarks/inventory.tsv"
+    conda:
+        "../envs/inventory.yaml"
+    threads: 2
     params:
         images_root=config["images_root"],
-        layout=lookup(dpath="layout", within=config),
+        layout=layout_pattern,
         timezone=lookup(dpath="timezone", within=config),
         columns=lookup(dpath="stations_columns", within=config),
         date_format=lookup(dpath="stations_date_format", within=config),
-    threads: 2
-    conda:
-        "../envs/inventory.yaml"
     script:
         "../scripts/inventory.py"

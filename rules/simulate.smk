@@ -1,20 +1,24 @@
 # The simulated season (demo and tests): images, stations table, truth, catalogue.
+# The image and catalogue folders are written beside the truth tables but not
+# declared as directory() outputs: Snakemake would drop a marker file into them,
+# and that file would then be part of the season.
 if "simulate" in config:
 
     rule simulate_season:
         output:
             stations=config["stations"],
-            images=directory(config["images_root"]),
-            truth=simulated("truth/files.parquet"),
-            catalogue=directory(simulated("catalogue")),
+            files=simulated("truth/files.parquet"),
+            detections=simulated("truth/detections.parquet"),
+            individuals=simulated("truth/individuals.parquet"),
+            megadetector=simulated("truth/megadetector.json"),
         log:
             "logs/simulate_season.log",
+        conda:
+            "../envs/simulate.yaml"
+        threads: 2
         params:
             season=lookup(dpath="simulate/season", within=config),
             seed=lookup(dpath="simulate/seed", within=config),
             preset=lookup(dpath="simulate/preset", within=config),
-        threads: 2
-        conda:
-            "../envs/simulate.yaml"
         script:
             "../scripts/simulate_season.py"

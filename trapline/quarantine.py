@@ -75,3 +75,9 @@ def quarantine_frame(items: list[Quarantined]) -> pd.DataFrame:
     frame = pd.DataFrame([item.__dict__ for item in items])
     frame["reason"] = frame["reason"].astype(str)
     return frame[QUARANTINE.names].sort_values("path", ignore_index=True)
+
+
+def reasons_markdown() -> str:
+    """The README's table of reasons (a test keeps the two equal)."""
+    rows = [f"| `{reason.value}` | {FIXES[reason]} |" for reason in Reason]
+    return "\n".join(["| reason | what it means, and the fix |", "|---|---|", *rows])

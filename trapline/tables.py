@@ -150,8 +150,8 @@ IMAGES = Table(
         Column(
             "trigger_mode",
             pa.string(),
-            "maker-note trigger mode (e.g. Reconyx "
-            "`M` motion, `T` time-lapse) where exiftool exposes it",
+            "maker-note trigger mode where exiftool exposes it, e.g. Reconyx "
+            "`Motion Detection` or `Time Lapse`",
         ),
         Column(
             "sequence", pa.string(), "maker-note position in the burst, e.g. `1 of 3`"
@@ -184,3 +184,17 @@ QUARANTINE = Table(
 )
 
 ALL_TABLES: tuple[Table, ...] = (IMAGES, QUARANTINE)
+
+
+def markdown(table: Table) -> str:
+    """The README's reference block for one table (a test keeps the two equal)."""
+    lines = [
+        f"### `{table.file}`: one row per {table.row}",
+        "",
+        "| column | type | meaning |",
+        "|---|---|---|",
+    ]
+    for col in table.columns:
+        kind = "timestamp, tz-aware" if col.type == TIMESTAMP else str(col.type)
+        lines.append(f"| `{col.name}` | {kind} | {col.doc} |")
+    return "\n".join(lines)

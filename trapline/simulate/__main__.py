@@ -1,0 +1,7 @@
+"""Entry point for ``python -m trapline.simulate``."""
+
+import sys
+
+from trapline.simulate.cli import main
+
+sys.exit(main())
