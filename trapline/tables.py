@@ -150,8 +150,8 @@ IMAGES = Table(
         Column(
             "trigger_mode",
             pa.string(),
-            "maker-note trigger mode where exiftool exposes it, e.g. Reconyx "
-            "`Motion Detection` or `Time Lapse`",
+            "maker-note trigger mode as the camera codes it, where exiftool "
+            "exposes it, e.g. Reconyx `M` (motion) or `T` (time lapse)",
         ),
         Column(
             "sequence", pa.string(), "maker-note position in the burst, e.g. `1 of 3`"
