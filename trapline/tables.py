@@ -154,7 +154,9 @@ IMAGES = Table(
             "exposes it, e.g. Reconyx `M` (motion) or `T` (time lapse)",
         ),
         Column(
-            "sequence", pa.string(), "maker-note position in the burst, e.g. `1 of 3`"
+            "sequence",
+            pa.string(),
+            "maker-note position in the burst, as the camera codes it",
         ),
         Column("temperature_c", pa.float64(), "maker-note ambient temperature, °C"),
         Column("file_size", pa.int64(), "bytes"),
