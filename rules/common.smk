@@ -51,3 +51,8 @@ def get_final_outputs():
 def layout_pattern(wildcards):
     """The folder layout; a function so Snakemake leaves its {braces} alone."""
     return config["layout"]
+
+
+def season_folder(wildcards, output):
+    """The simulated season's folder, derived from where its truth table goes."""
+    return str(Path(output.files).parent.parent)

@@ -17,7 +17,7 @@ if "simulate" in config:
             "../envs/simulate.yaml"
         threads: 2
         params:
-            season=lookup(dpath="simulate/season", within=config),
+            season=season_folder,
             seed=lookup(dpath="simulate/seed", within=config),
             preset=lookup(dpath="simulate/preset", within=config),
         script:

@@ -51,6 +51,7 @@ def test_env_pins_match_pyproject(env):
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
         ["snakefmt", "--check", "Snakefile", "rules/"],
+        ["snakemake", "--lint", "--configfile", "tests/config/config.yaml"],
     ],
     ids=" ".join,
 )
