@@ -11,6 +11,8 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/simulate.smk"
 include: "rules/inventory.smk"
+include: "rules/detect.smk"
+include: "rules/crop.smk"
 
 
 rule all:

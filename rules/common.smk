@@ -8,6 +8,12 @@ from snakemake.utils import validate
 sys.path.insert(0, workflow.basedir)
 from trapline.config import ConfigError, check_config, load_schema, station_columns
 from trapline.stations import StationsError, read_stations
+from trapline.weights import (
+    MODELS_DIR,
+    WeightsError,
+    megadetector_file,
+    megadetector_weights,
+)
 
 try:
     check_config(config, load_schema(workflow.source_path("../config/schema.yaml")))
@@ -45,7 +51,38 @@ def simulated(name):
 
 
 def get_final_outputs():
-    return [result("images.parquet"), result("quarantine.parquet")]
+    return [
+        result(name)
+        for name in (
+            "images.parquet",
+            "quarantine.parquet",
+            "detections.parquet",
+            "detections.json",
+            "sequences.parquet",
+            "crops.parquet",
+        )
+    ]
+
+
+def detector_weights(wildcards):
+    """The MegaDetector checkpoint: found locally, or the file fetch_models makes."""
+    detect = config["detect"]
+    try:
+        return str(megadetector_weights(detect["detector"], detect["weights"]))
+    except WeightsError:
+        if detect["weights"] or detect["detector"].endswith(".pt"):
+            raise
+        return str(MODELS_DIR / megadetector_file(detect["detector"]))
+
+
+def stage_quarantines(wildcards):
+    """Every stage's quarantine table, in pipeline order."""
+    return [
+        result("inventory/quarantine.parquet"),
+        result("detect/quarantine.parquet"),
+        result("detect/privacy.parquet"),
+        result("crop/quarantine.parquet"),
+    ]
 
 
 def layout_pattern(wildcards):
@@ -56,3 +93,8 @@ def layout_pattern(wildcards):
 def season_folder(wildcards, output):
     """The simulated season's folder, derived from where its truth table goes."""
     return str(Path(output.files).parent.parent)
+
+
+def results_folder(wildcards, output):
+    """The results folder, derived from where the rule's first output goes."""
+    return str(Path(output[0]).parent)

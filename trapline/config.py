@@ -97,6 +97,12 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
         FolderLayout.parse(config.get("layout", "{station}/{camera}"))
     except LayoutError as err:
         problems.append(str(err))
+    detect = config.get("detect", {})
+    if detect.get("detector") == "precomputed" and not detect.get("precomputed"):
+        problems.append(
+            "key 'detect.detector' = 'precomputed' needs 'detect.precomputed': the "
+            "MegaDetector batch-output JSON to import"
+        )
     season = config.get("simulate", {}).get("season")
     if season is not None:
         for key, expected in (

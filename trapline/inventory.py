@@ -22,7 +22,7 @@ from trapline.jpeg import check_jpeg
 from trapline.layout import FolderLayout
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
 from trapline.stations import StationColumns, deployment_id, read_stations
-from trapline.tables import IMAGES, QUARANTINE
+from trapline.tables import INVENTORY, QUARANTINE
 from trapline.timestamps import parse_exif_times
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def build_inventory(
         deployments: from :func:`trapline.stations.read_stations`.
 
     Returns:
-        ``(images, quarantine)`` frames following :data:`trapline.tables.IMAGES`
+        ``(images, quarantine)`` frames following :data:`trapline.tables.INVENTORY`
         and :data:`trapline.tables.QUARANTINE`.
     """
     files = walk_season(settings.images_root)
@@ -256,7 +256,7 @@ def _images_frame(
             "file_mtime": pd.to_datetime(cand["mtime_ns"], unit="ns", utc=True),
         }
     )
-    return frame.sort_values("path", ignore_index=True)[IMAGES.names]
+    return frame.sort_values("path", ignore_index=True)[INVENTORY.names]
 
 
 def inventory_season(
@@ -278,5 +278,5 @@ def inventory_season(
         Path(images_root), FolderLayout.parse(layout), timezone, workers
     )
     images, quarantine = build_inventory(settings, deployments)
-    IMAGES.write(images, images_out)
+    INVENTORY.write(images, images_out)
     QUARANTINE.write(quarantine, quarantine_out)

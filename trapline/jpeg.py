@@ -35,6 +35,21 @@ def strict_decoding():
         ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
+@contextmanager
+def megadetector_imports():
+    """Import MegaDetector modules inside this block without its global side effect.
+
+    Importing ``megadetector.visualization.visualization_utils`` (which the detector
+    modules import) switches ``LOAD_TRUNCATED_IMAGES`` on for the whole process;
+    the flag is put back as it was.
+    """
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
 def check_jpeg(path: str | os.PathLike[str]) -> tuple[Reason, str] | None:
     """Cheap integrity check of one JPEG file.
 

@@ -29,6 +29,9 @@ class Reason(StrEnum):
     BAD_TIMESTAMP = "bad_timestamp"
     AMBIGUOUS_TIMESTAMP = "ambiguous_timestamp"
     OUTSIDE_DEPLOYMENT = "outside_deployment"
+    DETECTOR_FAILED = "detector_failed"
+    NOT_IN_PRECOMPUTED = "not_in_precomputed"
+    PERSON_PRIVACY = "person_privacy"
 
 
 FIXES: dict[Reason, str] = {
@@ -53,6 +56,12 @@ FIXES: dict[Reason, str] = {
     "if the cameras do not follow DST",
     Reason.OUTSIDE_DEPLOYMENT: "the corrected time is before setup or after "
     "retrieval; check `Setup_date`/`Retrieval_date` and `Clock_offset`",
+    Reason.DETECTOR_FAILED: "MegaDetector could not process the image (the detail "
+    "says why); a precomputed file may mark it as failed",
+    Reason.NOT_IN_PRECOMPUTED: "`detect.detector: precomputed` and the image is "
+    "not in that file; run MegaDetector on it or use a file that covers the season",
+    Reason.PERSON_PRIVACY: "a person was detected and `privacy.drop_person_images` "
+    "is on: the image is left out of every export",
 }
 
 
@@ -66,6 +75,13 @@ class Quarantined:
     detail: str
     station: str | None = None
     camera: str | None = None
+
+
+def merge_quarantine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One quarantine table from the stages' own, each file once (first stage wins)."""
+    merged = pd.concat([f[QUARANTINE.names] for f in frames], ignore_index=True)
+    merged = merged.drop_duplicates("path", keep="first")
+    return merged.sort_values("path", ignore_index=True)
 
 
 def quarantine_frame(items: list[Quarantined]) -> pd.DataFrame:

@@ -107,9 +107,9 @@ def _column_array(table: str, col: Column, values: pd.Series) -> pa.Array:
     return pa.array(values, type=col.type, from_pandas=True)
 
 
-IMAGES = Table(
-    file="images.parquet",
-    row="usable image",
+INVENTORY = Table(
+    file="inventory/images.parquet",
+    row="image the inventory could read (internal; `images.parquet` is final)",
     columns=(
         Column("image_id", pa.string(), "stable id: a hash of `path`, same every run"),
         Column("path", pa.string(), "relative to `images_root`, `/` separators"),
@@ -168,6 +168,103 @@ IMAGES = Table(
     ),
 )
 
+IMAGES = Table(
+    file="images.parquet",
+    row="usable image",
+    columns=INVENTORY.columns
+    + (
+        Column("sequence_id", pa.string(), "the image's sequence (see `sequences`)"),
+        Column("is_empty", pa.bool_(), "no box above its category's threshold"),
+        Column("n_animals", pa.int32(), "animal boxes above the threshold"),
+        Column("n_persons", pa.int32(), "person boxes above the threshold"),
+        Column("n_vehicles", pa.int32(), "vehicle boxes above the threshold"),
+    ),
+)
+
+IMAGE_SUMMARY = Table(
+    file="detect/image_summary.parquet",
+    row="image that went through detection (internal, joined into `images`)",
+    columns=(Column("image_id", pa.string(), "the image"),) + IMAGES.columns[-5:],
+)
+
+RAW_DETECTIONS = Table(
+    file="detect/raw.parquet",
+    row="box from the detector down to `min_conf` (internal)",
+    columns=(
+        Column("image_id", pa.string(), "the image"),
+        Column("det_index", pa.int32(), "box number within the image, by confidence"),
+        Column("category", pa.string(), "`animal`, `person` or `vehicle`"),
+        Column("conf", pa.float64(), "detector confidence"),
+        Column("bbox_x", pa.float64(), "left edge, fraction of image width"),
+        Column("bbox_y", pa.float64(), "top edge, fraction of image height"),
+        Column("bbox_w", pa.float64(), "width, fraction of image width"),
+        Column("bbox_h", pa.float64(), "height, fraction of image height"),
+        Column("detector", pa.string(), "model file, or the imported JSON's name"),
+    ),
+)
+
+DETECTIONS = Table(
+    file="detections.parquet",
+    row="detector box above its category's threshold",
+    columns=RAW_DETECTIONS.columns
+    + (
+        Column(
+            "species",
+            pa.string(),
+            "species label where one exists (imported classifications)",
+        ),
+        Column("species_conf", pa.float64(), "probability of that label"),
+    ),
+)
+
+SEQUENCES = Table(
+    file="sequences.parquet",
+    row="sequence: images of one deployment no more than `sequence_gap_s` apart",
+    columns=(
+        Column(
+            "sequence_id",
+            pa.string(),
+            "`deployment_id:YYYYMMDDTHHMMSS` of its "
+            "first image; stable when new cards arrive",
+        ),
+        Column("deployment_id", pa.string(), "the deployment"),
+        Column("station", pa.string(), "station"),
+        Column("camera", pa.string(), "camera"),
+        Column("start", TIMESTAMP, "first image's corrected time"),
+        Column("end", TIMESTAMP, "last image's corrected time"),
+        Column("n_images", pa.int32(), "images in the sequence"),
+        Column("max_animals", pa.int32(), "most animals in one image: the count"),
+        Column("has_person", pa.bool_(), "a person in any image"),
+        Column("has_vehicle", pa.bool_(), "a vehicle in any image"),
+    ),
+)
+
+CROPS = Table(
+    file="crops.parquet",
+    row="crop of an animal box",
+    columns=(
+        Column("crop_id", pa.string(), "`image_id-det_index`"),
+        Column("image_id", pa.string(), "the image"),
+        Column("det_index", pa.int32(), "the box within the image"),
+        Column("crop_path", pa.string(), "JPEG, relative to the results folder"),
+        Column("bbox_x", pa.float64(), "detector box, as in `detections.parquet`"),
+        Column("bbox_y", pa.float64(), "detector box"),
+        Column("bbox_w", pa.float64(), "detector box"),
+        Column("bbox_h", pa.float64(), "detector box"),
+        Column("species", pa.string(), "species label where one exists"),
+        Column("species_conf", pa.float64(), "probability of that label"),
+        Column("conf", pa.float64(), "detector confidence"),
+        Column(
+            "crop_left",
+            pa.int32(),
+            "crop's left edge in the full image, pixels (box plus padding)",
+        ),
+        Column("crop_top", pa.int32(), "crop's top edge, pixels"),
+        Column("crop_width", pa.int32(), "crop width, pixels"),
+        Column("crop_height", pa.int32(), "crop height, pixels"),
+    ),
+)
+
 QUARANTINE = Table(
     file="quarantine.parquet",
     row="file that could not be used",
@@ -185,7 +282,8 @@ QUARANTINE = Table(
     ),
 )
 
-ALL_TABLES: tuple[Table, ...] = (IMAGES, QUARANTINE)
+ALL_TABLES: tuple[Table, ...] = (IMAGES, QUARANTINE, DETECTIONS, SEQUENCES, CROPS)
+"""The tables users read (the README documents each)."""
 
 
 def markdown(table: Table) -> str:

@@ -16,7 +16,7 @@ from trapline.inventory import (
 from trapline.layout import FolderLayout
 from trapline.quarantine import FIXES, Reason
 from trapline.stations import read_stations
-from trapline.tables import IMAGES, QUARANTINE
+from trapline.tables import INVENTORY, QUARANTINE
 
 STATIONS = (
     "Station,Camera,utm_x,utm_y,Setup_date,Retrieval_date,Clock_offset\n"
@@ -138,9 +138,9 @@ def test_tables_follow_the_contract(season, tmp_path):
         str(out / "images.parquet"),
         str(out / "quarantine.parquet"),
     )
-    images = IMAGES.read(out / "images.parquet")
+    images = INVENTORY.read(out / "images.parquet")
     quarantine = QUARANTINE.read(out / "quarantine.parquet")
-    assert list(images.columns[: len(IMAGES.names)]) == IMAGES.names
+    assert list(images.columns[: len(INVENTORY.names)]) == INVENTORY.names
     assert list(quarantine.columns) == QUARANTINE.names
     assert str(images["datetime"].dtype) == "datetime64[ms, Etc/GMT-1]"
     assert not list(out.glob(".*tmp"))

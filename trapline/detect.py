@@ -1,0 +1,289 @@
+"""MegaDetector on a season's images: the package's own model code, a leaner loop.
+
+The model is loaded by MegaDetector's real loader (``PTDetector``) and run with
+its own preprocessing (letterbox) and post-processing (NMS, box conversion), so
+boxes mean what MegaDetector's boxes mean. What trapline changes is the loop
+around it:
+
+- inference under ``torch.inference_mode()`` (MegaDetector leaves autograd on,
+  which keeps every activation alive: about twice the memory);
+- JPEG decode in DataLoader worker processes, overlapped with inference, and
+  straight to the detector's input scale where the JPEG allows it (draft mode: a
+  4000×3000 frame decodes at 2000×1500 for a 1280 model) instead of full size;
+- batches on a GPU, all cores on a CPU, one process (MegaDetector's CPU path
+  starts one model per core).
+
+Workers start with ``spawn``: MegaDetector's pools hang when forked after torch
+has run. A file that cannot be decoded goes to quarantine; the job goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageOps
+from tqdm import tqdm
+
+from trapline.jpeg import megadetector_imports, strict_decoding
+from trapline.quarantine import Quarantined, Reason, quarantine_frame
+from trapline.tables import INVENTORY, QUARANTINE, RAW_DETECTIONS
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = {"1": "animal", "2": "person", "3": "vehicle"}
+"""MegaDetector's category ids and names."""
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """How to run the detector.
+
+    Args:
+        weights: a MegaDetector checkpoint (``.pt``).
+        image_size: long side the model sees; MDv5 was trained at 1280.
+        batch_size: images per forward pass on a GPU (1 on a CPU, where batching
+            gains nothing and costs memory).
+        min_conf: lowest confidence kept in the raw output (MegaDetector's 0.005),
+            so thresholds can change later without rerunning the model.
+        threads: CPU threads for inference.
+        decode_workers: processes decoding JPEGs beside inference.
+        device: ``cuda``/``cpu``; None picks the GPU when there is one.
+    """
+
+    weights: Path
+    image_size: int = 1280
+    batch_size: int = 8
+    min_conf: float = 0.005
+    threads: int = 1
+    decode_workers: int = 1
+    device: str | None = None
+
+
+class Detector:
+    """A loaded MegaDetector; call it with image paths to get raw boxes."""
+
+    def __init__(self, settings: DetectorSettings) -> None:
+        import torch
+
+        with megadetector_imports():
+            from megadetector.detection.pytorch_detector import PTDetector
+
+        self.settings = settings
+        torch.set_num_threads(max(1, settings.threads))
+        device = settings.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.on_gpu = device.startswith("cuda")
+        self.model = PTDetector(str(settings.weights), {"device": device})
+        self.name = Path(settings.weights).name
+
+    def __call__(
+        self, root: Path, images: pd.DataFrame
+    ) -> tuple[pd.DataFrame, list[Quarantined]]:
+        """Detect on every image.
+
+        Args:
+            root: ``images_root``.
+            images: rows of ``images.parquet`` (``image_id``, ``path``).
+
+        Returns:
+            Raw boxes (``image_id, det_index, category, conf, bbox_*``) at or above
+            ``min_conf``, and the images that could not be read.
+        """
+        import torch
+        from torch.utils.data import DataLoader
+
+        s = self.settings
+        dataset = _DecodedImages(
+            [str(root / p) for p in images["path"]], str(s.weights), s.image_size
+        )
+        loader = DataLoader(
+            dataset,
+            batch_size=s.batch_size if self.on_gpu else 1,
+            num_workers=s.decode_workers,
+            collate_fn=list,
+            multiprocessing_context="spawn" if s.decode_workers else None,
+            worker_init_fn=_DecodedImages.start_worker,
+        )
+        # MegaDetector keys results by the file name it was given: map back.
+        by_file = {
+            str(root / path): (image_id, path)
+            for image_id, path in images[["image_id", "path"]].itertuples(index=False)
+        }
+        rows: list[dict[str, Any]] = []
+        failed: list[Quarantined] = []
+        bar = tqdm(total=len(dataset), desc="detect", unit="img", mininterval=10)
+        with torch.inference_mode(), bar:
+            for batch in loader:
+                ok = [item for item in batch if "failure" not in item]
+                for item in batch:
+                    if "failure" in item:
+                        path = by_file[item["file"]][1]
+                        failed.append(
+                            Quarantined(path, "detect", item["reason"], item["failure"])
+                        )
+                results = self._detect(ok) if ok else []
+                for result in results:
+                    image_id, path = by_file[result["file"]]
+                    if result.get("detections") is None:
+                        detail = f"MegaDetector: {result.get('failure')}"
+                        failed.append(
+                            Quarantined(path, "detect", Reason.UNREADABLE, detail)
+                        )
+                        continue
+                    rows += _boxes(image_id, result["detections"], self.name)
+                bar.update(len(batch))
+        return raw_frame(rows), failed
+
+    def _detect(self, preprocessed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.model.generate_detections_one_batch(
+            preprocessed, detection_threshold=self.settings.min_conf
+        )
+
+
+def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows of boxes as a frame with the raw-detections columns, even when empty."""
+    columns = ["image_id", "det_index", "category", "conf"]
+    columns += ["bbox_x", "bbox_y", "bbox_w", "bbox_h", "detector"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({"det_index": "int32", "conf": "float64"})
+
+
+def _boxes(image_id: str, detections: list[dict], detector: str) -> list[dict]:
+    ordered = sorted(detections, key=lambda d: -d["conf"])
+    return [
+        {
+            "image_id": image_id,
+            "det_index": i,
+            "category": CATEGORIES[d["category"]],
+            "conf": float(d["conf"]),
+            "bbox_x": d["bbox"][0],
+            "bbox_y": d["bbox"][1],
+            "bbox_w": d["bbox"][2],
+            "bbox_h": d["bbox"][3],
+            "detector": detector,
+        }
+        for i, d in enumerate(ordered)
+    ]
+
+
+class _ShapeOnly:
+    """Stands in for the decoded frame after preprocessing.
+
+    MegaDetector keeps the full frame in its preprocessed dict but reads only its
+    ``.shape`` afterwards; shipping 36 MB frames back from worker processes for a
+    shape would cost more than the decode saved.
+    """
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+
+class _DecodedImages:
+    """Map-style dataset: path → MegaDetector-preprocessed dict, or a failure."""
+
+    _preprocessor: Any = None
+
+    def __init__(self, paths: list[str], weights: str, image_size: int) -> None:
+        self.paths = paths
+        self.weights = weights
+        self.image_size = image_size
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @staticmethod
+    def start_worker(_: int) -> None:
+        """Each worker builds a weight-less MegaDetector preprocessor once."""
+        with megadetector_imports():
+            from megadetector.detection.pytorch_detector import PTDetector
+
+        import torch
+
+        torch.set_num_threads(1)
+        info = torch.utils.data.get_worker_info()
+        dataset = info.dataset
+        dataset._preprocessor = PTDetector(dataset.weights, {"preprocess_only": True})
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        path = self.paths[index]
+        try:
+            frame = decode_for_detector(Path(path), self.image_size)
+        except (OSError, ValueError, SyntaxError) as err:
+            truncated = "truncated" in str(err)
+            reason = Reason.TRUNCATED if truncated else Reason.UNREADABLE
+            return {"file": path, "failure": str(err), "reason": reason}
+        if self._preprocessor is None:
+            self.start_in_process()
+        info = self._preprocessor.preprocess_image(frame, path, self.image_size)
+        info["img_original"] = _ShapeOnly(frame.shape)
+        info.pop("img_original_pil", None)
+        return info
+
+    def start_in_process(self) -> None:
+        with megadetector_imports():
+            from megadetector.detection.pytorch_detector import PTDetector
+        self._preprocessor = PTDetector(self.weights, {"preprocess_only": True})
+
+
+def decode_for_detector(path: Path, image_size: int) -> np.ndarray:
+    """Decode a JPEG strictly, at the smallest DCT scale still ≥ the model's size.
+
+    EXIF orientation is applied (as MegaDetector's ``load_image`` does); a
+    truncated file raises instead of decoding grey bottom rows.
+    """
+    with strict_decoding(), Image.open(path) as image:
+        w, h = image.size
+        scale = image_size / max(w, h)
+        if scale < 1:
+            image.draft("RGB", (int(w * scale) + 1, int(h * scale) + 1))
+        image = ImageOps.exif_transpose(image).convert("RGB")
+        return np.asarray(image)
+
+
+def detect_stage(
+    images_in: Path,
+    images_root: Path,
+    settings: DetectorSettings,
+    raw_out: Path,
+    quarantine_out: Path,
+) -> None:
+    """Run the detector over the inventory's images and write raw boxes + failures."""
+    images = INVENTORY.read(images_in)
+    raw, failed = Detector(settings)(images_root, images)
+    RAW_DETECTIONS.write(raw, raw_out)
+    QUARANTINE.write(quarantine_frame(failed), quarantine_out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m trapline.detect``: the detect rule's entry point.
+
+    A command of its own (not a Snakemake ``script:``) so that the decode workers
+    start from an importable main module: a spawned worker re-imports the main
+    module, and a Snakemake script would run again inside it.
+    """
+    p = argparse.ArgumentParser(prog="python -m trapline.detect")
+    p.add_argument("--images", type=Path, required=True, help="inventory images")
+    p.add_argument("--images-root", type=Path, required=True)
+    p.add_argument("--weights", type=Path, required=True)
+    p.add_argument("--raw", type=Path, required=True, help="raw boxes out")
+    p.add_argument("--quarantine", type=Path, required=True, help="failures out")
+    p.add_argument("--image-size", type=int, default=1280)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--min-conf", type=float, default=0.005)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--decode-workers", type=int, default=1)
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    settings = DetectorSettings(
+        a.weights, a.image_size, a.batch_size, a.min_conf, a.threads, a.decode_workers
+    )
+    detect_stage(a.images, a.images_root, settings, a.raw, a.quarantine)
+
+
+if __name__ == "__main__":
+    main()

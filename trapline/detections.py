@@ -1,0 +1,174 @@
+"""From raw detector boxes to what an ecologist counts: thresholds, empties, sequences.
+
+The detector keeps every box down to a low confidence so thresholds can change
+without rerunning it; this step applies the per-category thresholds, marks empty
+images, counts animals per image and per sequence (the most animals seen at once
+in a burst is the count, as walrus and herd surveys take it), flags people and
+vehicles, and applies the privacy switch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from trapline.mdformat import write_batch_json
+from trapline.quarantine import Quarantined, Reason, quarantine_frame
+from trapline.tables import (
+    DETECTIONS,
+    IMAGE_SUMMARY,
+    INVENTORY,
+    QUARANTINE,
+    RAW_DETECTIONS,
+    SEQUENCES,
+)
+
+CATEGORY_NAMES = ("animal", "person", "vehicle")
+
+
+@dataclass(frozen=True)
+class DetectionRules:
+    """Config ``detect.thresholds``, ``detect.sequence_gap_s`` and ``privacy``.
+
+    Args:
+        thresholds: minimum confidence per category for a box to count.
+        sequence_gap_s: images of one deployment at most this many seconds apart
+            belong to one sequence.
+        drop_person_images: leave images with a person out of every export.
+    """
+
+    thresholds: dict[str, float] = field(
+        default_factory=lambda: {"animal": 0.2, "person": 0.2, "vehicle": 0.2}
+    )
+    sequence_gap_s: float = 30.0
+    drop_person_images: bool = False
+
+
+def kept_boxes(raw: pd.DataFrame, rules: DetectionRules) -> pd.DataFrame:
+    """Boxes at or above their category's threshold."""
+    minimum = raw["category"].map(rules.thresholds).fillna(1.1)
+    return raw[raw["conf"] >= minimum].reset_index(drop=True)
+
+
+def assign_sequences(images: pd.DataFrame, gap_s: float) -> pd.Series:
+    """A sequence id per image: same deployment, consecutive gaps ≤ ``gap_s``.
+
+    The id is the deployment and the time of the sequence's first image, so it
+    stays the same when later cards add images elsewhere in the season.
+    """
+    order = images.sort_values(["deployment_id", "datetime"])
+    gap = order.groupby("deployment_id")["datetime"].diff()
+    starts = gap.isna() | (gap > pd.Timedelta(seconds=gap_s))
+    first = order["datetime"].where(starts).ffill()
+    ids = order["deployment_id"] + ":" + first.dt.strftime("%Y%m%dT%H%M%S")
+    return ids.reindex(images.index)
+
+
+def image_summary(
+    images: pd.DataFrame, boxes: pd.DataFrame, rules: DetectionRules
+) -> pd.DataFrame:
+    """Per image: sequence, emptiness and counts per category.
+
+    Args:
+        images: inventory rows of the images that went through detection.
+        boxes: :func:`kept_boxes`.
+    """
+    counts = (
+        boxes.pivot_table(
+            index="image_id", columns="category", values="conf", aggfunc="count"
+        )
+        .reindex(columns=list(CATEGORY_NAMES))
+        .fillna(0)
+        .astype("int32")
+    )
+    summary = images[["image_id"]].copy()
+    summary["sequence_id"] = assign_sequences(images, rules.sequence_gap_s)
+    for name in CATEGORY_NAMES:
+        summary[f"n_{name}s"] = (
+            summary["image_id"].map(counts[name]).fillna(0).astype("int32")
+        )
+    summary["is_empty"] = summary[[f"n_{c}s" for c in CATEGORY_NAMES]].sum(axis=1) == 0
+    return summary
+
+
+def sequence_summary(images: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """Per sequence: when, where, how many images, and the most animals at once."""
+    joined = images.merge(summary, on="image_id")
+    grouped = joined.groupby("sequence_id", sort=True)
+    return pd.DataFrame(
+        {
+            "deployment_id": grouped["deployment_id"].first(),
+            "station": grouped["station"].first(),
+            "camera": grouped["camera"].first(),
+            "start": grouped["datetime"].min(),
+            "end": grouped["datetime"].max(),
+            "n_images": grouped.size().astype("int32"),
+            "max_animals": grouped["n_animals"].max().astype("int32"),
+            "has_person": grouped["n_persons"].max() > 0,
+            "has_vehicle": grouped["n_vehicles"].max() > 0,
+        }
+    ).reset_index()
+
+
+def privacy_holds(
+    images: pd.DataFrame, boxes: pd.DataFrame, rules: DetectionRules
+) -> list[Quarantined]:
+    """Images to leave out because a person is in them (when the switch is on)."""
+    if not rules.drop_person_images:
+        return []
+    people = set(boxes.loc[boxes["category"] == "person", "image_id"])
+    held = images[images["image_id"].isin(people)]
+    return [
+        Quarantined(
+            row.path,
+            "detect",
+            Reason.PERSON_PRIVACY,
+            "person detected",
+            row.station,
+            row.camera,
+        )
+        for row in held.itertuples()
+    ]
+
+
+def detections_stage(
+    inventory_in: Path,
+    raw_in: Path,
+    failed_in: Path,
+    rules: DetectionRules,
+    out: DetectionOutputs,
+) -> None:
+    """Thresholds, empties, counts, sequences and privacy over the raw boxes."""
+    failed = set(QUARANTINE.read(failed_in)["path"])
+    images = INVENTORY.read(inventory_in)
+    images = images[~images["path"].isin(failed)]
+    raw = RAW_DETECTIONS.read(raw_in)
+    for column in ("species", "species_conf"):
+        if column not in raw.columns:
+            raw[column] = None
+    raw = raw[raw["image_id"].isin(images["image_id"])]
+    held = privacy_holds(images, kept_boxes(raw, rules), rules)
+    held_paths = {q.path for q in held}
+    images = images[~images["path"].isin(held_paths)].reset_index(drop=True)
+    raw = raw[raw["image_id"].isin(images["image_id"])]
+    boxes = kept_boxes(raw, rules)
+    summary = image_summary(images, boxes, rules)
+    DETECTIONS.write(boxes, out.detections)
+    detector = raw["detector"].iloc[0] if len(raw) else "none"
+    write_batch_json(out.json, images, raw, detector)
+    SEQUENCES.write(sequence_summary(images, summary), out.sequences)
+    IMAGE_SUMMARY.write(summary, out.summary)
+    QUARANTINE.write(quarantine_frame(held), out.privacy)
+
+
+@dataclass(frozen=True)
+class DetectionOutputs:
+    """Where :func:`detections_stage` writes."""
+
+    detections: Path
+    json: Path
+    sequences: Path
+    summary: Path
+    privacy: Path

@@ -1,0 +1,189 @@
+"""MegaDetector batch-output JSON: read results made elsewhere, write ours.
+
+Programmes often have MegaDetector results already (an earlier run, AddaxAI,
+Timelapse), and Timelapse and AddaxAI open the same format, so trapline both
+imports it (``detector: precomputed``) and writes it. Paths in imported files are
+matched to the inventory whatever root they were written against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trapline.detect import CATEGORIES, raw_frame
+from trapline.quarantine import Quarantined, Reason, quarantine_frame
+from trapline.tables import INVENTORY, QUARANTINE, RAW_DETECTIONS, write_atomic
+
+CATEGORY_IDS = {name: cid for cid, name in CATEGORIES.items()}
+FORMAT_VERSION = "1.4"
+
+
+class PrecomputedError(ValueError):
+    """The precomputed file cannot be used."""
+
+
+def read_precomputed(
+    path: Path, images: pd.DataFrame
+) -> tuple[pd.DataFrame, list[Quarantined]]:
+    """Boxes from a MegaDetector batch-output file, keyed to the inventory.
+
+    Args:
+        path: the JSON file.
+        images: rows of ``images.parquet``.
+
+    Returns:
+        Raw boxes (with ``species``/``species_conf`` from per-detection
+        ``classifications`` where the file has them) and the inventory images the
+        file does not list or marks as failed.
+    """
+    try:
+        data = json.loads(Path(path).read_text())
+        entries, categories = data["images"], data["detection_categories"]
+    except (OSError, ValueError, KeyError) as err:
+        raise PrecomputedError(
+            f"config key 'detect.precomputed' = {str(path)!r}: not a MegaDetector "
+            f"batch-output file ({type(err).__name__}: {err})"
+        ) from None
+    classes = data.get("classification_categories", {})
+    match = _PathMatcher(images["path"])
+    ids = dict(zip(images["path"], images["image_id"], strict=True))
+    rows, seen, failed = [], set(), []
+    for entry in entries:
+        rel = match(entry["file"])
+        if rel is None:
+            continue
+        seen.add(rel)
+        if entry.get("failure") or entry.get("detections") is None:
+            detail = f"{path.name}: {entry.get('failure') or 'no detections'}"
+            failed.append(Quarantined(rel, "detect", Reason.DETECTOR_FAILED, detail))
+            continue
+        ordered = sorted(entry["detections"], key=lambda d: -float(d["conf"]))
+        for i, det in enumerate(ordered):
+            rows.append(_row(ids[rel], i, det, categories, classes, path.name))
+    missing = sorted(set(images["path"]) - seen)
+    failed += [
+        Quarantined(p, "detect", Reason.NOT_IN_PRECOMPUTED, f"not listed in {path}")
+        for p in missing
+    ]
+    frame = raw_frame(rows)
+    frame["species"] = [r.get("species") for r in rows]
+    frame["species_conf"] = pd.array([r.get("species_conf") for r in rows], "Float64")
+    return frame, failed
+
+
+def _row(
+    image_id: str,
+    index: int,
+    det: dict[str, Any],
+    categories: dict[str, str],
+    classes: dict[str, str],
+    source: str,
+) -> dict[str, Any]:
+    row = {
+        "image_id": image_id,
+        "det_index": index,
+        "category": categories[det["category"]],
+        "conf": float(det["conf"]),
+        "bbox_x": det["bbox"][0],
+        "bbox_y": det["bbox"][1],
+        "bbox_w": det["bbox"][2],
+        "bbox_h": det["bbox"][3],
+        "detector": source,
+    }
+    if det.get("classifications"):
+        cid, score = max(det["classifications"], key=lambda c: c[1])
+        row["species"], row["species_conf"] = classes[cid], float(score)
+    return row
+
+
+class _PathMatcher:
+    """Find the inventory path a MegaDetector ``file`` entry names.
+
+    Files may be relative to ``images_root`` (as trapline writes them), to a
+    parent folder, or absolute, with either separator: the longest trailing run of
+    folders that names an inventory path wins.
+    """
+
+    def __init__(self, paths: pd.Series) -> None:
+        self.known = set(paths)
+
+    def __call__(self, file: str) -> str | None:
+        parts = file.replace("\\", "/").strip("/").split("/")
+        for start in range(len(parts)):
+            candidate = "/".join(parts[start:])
+            if candidate in self.known:
+                return candidate
+        return None
+
+
+def write_batch_json(
+    path: Path,
+    images: pd.DataFrame,
+    boxes: pd.DataFrame,
+    detector: str,
+) -> None:
+    """Write boxes in MegaDetector batch-output format (``validate_batch_results``).
+
+    Species labels, where boxes carry them, go in as MegaDetector classifications
+    (``classification_categories`` and per-box ``classifications``), the way
+    SpeciesNet and AddaxAI write them.
+
+    Args:
+        path: output file.
+        images: the images to list (``image_id``, ``path``), empty ones included.
+        boxes: boxes of those images.
+        detector: the model (file) name recorded in ``info.detector``.
+    """
+    labels = boxes["species"].dropna() if "species" in boxes else pd.Series()
+    classes = {name: str(i) for i, name in enumerate(sorted(labels.unique()))}
+    grouped = dict(tuple(boxes.groupby("image_id", sort=False)))
+    records = []
+    for image_id, rel in images[["image_id", "path"]].itertuples(index=False):
+        group = grouped.get(image_id)
+        detections = [] if group is None else _detections(group, classes)
+        records.append({"file": rel, "detections": detections})
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    payload: dict[str, Any] = {
+        "info": {
+            "format_version": FORMAT_VERSION,
+            "detector": detector,
+            "detection_completion_time": now,
+        },
+        "detection_categories": CATEGORIES,
+    }
+    if classes:
+        payload["classification_categories"] = {v: k for k, v in classes.items()}
+    payload["images"] = sorted(records, key=lambda r: r["file"])
+    text = json.dumps(payload, indent=1)
+    write_atomic(Path(path), lambda tmp: Path(tmp).write_text(text))
+
+
+def _detections(group: pd.DataFrame, classes: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    for row in group.sort_values("det_index").itertuples():
+        box = (row.bbox_x, row.bbox_y, row.bbox_w, row.bbox_h)
+        det: dict[str, Any] = {
+            "category": CATEGORY_IDS[row.category],
+            "conf": round(float(row.conf), 4),
+            "bbox": [round(float(v), 4) for v in box],
+        }
+        species = getattr(row, "species", None)
+        if isinstance(species, str):
+            det["classifications"] = [[classes[species], float(row.species_conf)]]
+        out.append(det)
+    return out
+
+
+def precomputed_stage(
+    images_in: Path, precomputed: Path, raw_out: Path, quarantine_out: Path
+) -> None:
+    """The detect rule with ``detector: precomputed``: import instead of infer."""
+    images = INVENTORY.read(images_in)
+    raw, failed = read_precomputed(Path(precomputed), images)
+    RAW_DETECTIONS.write(raw, raw_out)
+    QUARANTINE.write(quarantine_frame(failed), quarantine_out)
