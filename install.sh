@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything trapline needs on a Debian/Ubuntu machine, idempotently:
 # system tools with apt (exiftool), then a virtual environment .venv with the
-# package and its pinned dependencies. Safe to run again; fast when nothing changed.
+# package and its pinned dependencies (torch 2.14.1, a CUDA build that also runs
+# on CPU, and megadetector 10.0.28). Safe to run again; fast when nothing changed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,7 +24,10 @@ stamp=.venv/.trapline-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ install.sh -nt "$stamp" ]; then
     echo "[install] pip: trapline and its dependencies" >&2
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".[dev]"
+    # megadetector pins ultralytics-yolov5 0.1.1, published only as a source
+    # archive whose setup.py downloads a README: build that wheel offline first.
+    .venv/bin/python envs/build_yolov5_wheel.py .wheels >/dev/null
+    .venv/bin/python -m pip install -q --find-links .wheels -e ".[dev]"
     touch "$stamp"
 fi
 echo "[install] ready: $(.venv/bin/snakemake --version | head -1) snakemake," \

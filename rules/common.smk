@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake_interface_executor_plugins.settings import DeploymentMethod
 from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)
@@ -98,3 +99,16 @@ def season_folder(wildcards, output):
 def results_folder(wildcards, output):
     """The results folder, derived from where the rule's first output goes."""
     return str(Path(output[0]).parent)
+
+
+def python_command(wildcards):
+    """The Python that runs `python -m trapline…` commands.
+
+    Under --software-deployment-method conda the rule's environment provides
+    `python`; otherwise the interpreter running Snakemake, so `.venv/bin/snakemake`
+    works without activating the environment first.
+    """
+    methods = workflow.deployment_settings.deployment_method
+    if DeploymentMethod.CONDA in methods:
+        return "python"
+    return sys.executable

@@ -55,8 +55,9 @@ else:
             batch_size=lookup(dpath="detect/batch_size", within=config),
             min_conf=lookup(dpath="detect/min_conf", within=config),
             package=workflow.basedir,
+            python=python_command,
         shell:
-            "PYTHONPATH={params.package} python -m trapline.detect"
+            "PYTHONPATH={params.package} {params.python} -m trapline.detect"
             " --images {input.images} --images-root {params.images_root}"
             " --weights {input.weights} --raw {output.raw}"
             " --quarantine {output.quarantine} --image-size {params.image_size}"

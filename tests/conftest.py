@@ -49,3 +49,21 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"{SHARED} is missing: the tests need the project's shared/ folder")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def md_standin(tmp_path_factory) -> Path:
+    """YOLOv5 v6 P6 (small n6 variant), 3 classes, random weights, saved as MDv5."""
+    from trapline.standins import megadetector_standin
+
+    return megadetector_standin(tmp_path_factory.mktemp("models") / "md_standin.pt")
+
+
+@pytest.fixture(scope="session")
+def tiny_season(tmp_path_factory) -> Path:
+    """The simulator's tiny season (about 70 files, 640×360)."""
+    from trapline.simulate import SeasonSettings, simulate_season
+
+    out = tmp_path_factory.mktemp("season")
+    simulate_season(out, SeasonSettings.tiny())
+    return out

@@ -164,6 +164,7 @@ def crop_stage(
     quarantine_out: Path,
 ) -> None:
     """Crop every image that came through detection (privacy holds excluded)."""
+    (results / "crops").mkdir(parents=True, exist_ok=True)  # even with no animals
     images = INVENTORY.read(images_in)
     kept = set(IMAGE_SUMMARY.read(summary_in)["image_id"])
     images = images[images["image_id"].isin(kept)]

@@ -1,0 +1,87 @@
+"""The real MegaDetector code path on an architecture-true stand-in checkpoint."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import ImageFile
+
+from trapline.detect import Detector, DetectorSettings
+from trapline.quarantine import Reason
+from trapline.weights import WeightsError, megadetector_weights
+
+pytestmark = pytest.mark.slow
+
+
+def test_weights_come_from_config_then_env_then_cache(
+    md_standin, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("MDV5A", raising=False)
+    with pytest.raises(WeightsError, match=r"'MDV5A' \(md_v5a.0.1.pt\).*fetch_models"):
+        megadetector_weights("MDV5A", models_dir=tmp_path / "models")
+    cache = tmp_path / "megadetector_models" / "md_v5a.0.1.pt"
+    cache.parent.mkdir()
+    cache.write_bytes(b"cached")
+    assert megadetector_weights("MDV5A", models_dir=tmp_path) == cache
+    monkeypatch.setenv("MDV5A", str(md_standin))
+    assert megadetector_weights("MDV5A", models_dir=tmp_path) == md_standin
+    own = tmp_path / "own.pt"
+    own.write_bytes(b"x")
+    assert megadetector_weights("MDV5A", str(own), models_dir=tmp_path) == own
+    with pytest.raises(WeightsError, match="do not exist"):
+        megadetector_weights("MDV5A", str(tmp_path / "nope.pt"))
+    with pytest.raises(WeightsError, match="not a MegaDetector model"):
+        megadetector_weights("MDV9Z")
+
+
+@pytest.fixture(scope="module")
+def images(tiny_season) -> pd.DataFrame:
+    files = pd.read_parquet(tiny_season / "truth/files.parquet")
+    usable = files[files["expected_reason"].isna()].head(5).reset_index(drop=True)
+    usable["image_id"] = [f"img{i}" for i in range(len(usable))]
+    return usable[["image_id", "path"]]
+
+
+def test_detector_runs_megadetectors_loader_and_quarantines_truncated(
+    md_standin, tiny_season, images, tmp_path, monkeypatch
+):
+    root = tmp_path / "images"
+    for rel in images["path"]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes((tiny_season / "images" / rel).read_bytes())
+    whole = (root / images["path"][0]).read_bytes()
+    (root / "cut.JPG").write_bytes(whole[: len(whole) // 2])
+    todo = pd.concat(
+        [images, pd.DataFrame({"image_id": ["cut"], "path": ["cut.JPG"]})],
+        ignore_index=True,
+    )
+    monkeypatch.setenv("MDV5A", str(md_standin))
+    weights = megadetector_weights("MDV5A")
+    detector = Detector(DetectorSettings(weights, threads=2, decode_workers=1))
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as importing MegaDetector leaves it
+    try:
+        raw, failed = detector(root, todo)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    assert [(q.path, q.reason) for q in failed] == [("cut.JPG", Reason.TRUNCATED)]
+    assert set(raw["image_id"]) <= set(images["image_id"])
+    assert len(raw) > 0, "a random-weight detector still emits low-confidence boxes"
+    assert set(raw["category"]) <= {"animal", "person", "vehicle"}
+    assert (raw["conf"] >= 0.005).all() and (raw["conf"] <= 1).all()
+    boxes = raw[["bbox_x", "bbox_y", "bbox_w", "bbox_h"]]
+    assert ((boxes >= 0) & (boxes <= 1)).all().all()
+    assert (raw["detector"] == Path(md_standin).name).all()
+    for _, group in raw.groupby("image_id"):
+        assert group["det_index"].tolist() == list(range(len(group)))
+        assert group["conf"].is_monotonic_decreasing
+
+
+def test_same_boxes_with_and_without_decode_workers(md_standin, tiny_season, images):
+    """Worker processes change where decoding happens, never the answer."""
+    root = tiny_season / "images"
+    settings = DetectorSettings(md_standin, threads=2, decode_workers=0)
+    inline, _ = Detector(settings)(root, images)
+    spawned, _ = Detector(DetectorSettings(md_standin, threads=2))(root, images)
+    pd.testing.assert_frame_equal(inline, spawned)

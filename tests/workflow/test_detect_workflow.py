@@ -1,0 +1,65 @@
+"""The workflow with MegaDetector itself (stand-in weights), not imported boxes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from megadetector.postprocessing.validate_batch_results import (
+    ValidateBatchResultsOptions,
+    validate_batch_results,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+
+pytestmark = pytest.mark.slow
+
+
+def run(workdir: Path, config: dict, *args: str, env: dict | None = None):
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    command = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "-d", str(workdir)]
+    command += ["--configfile", str(path), "--cores", "2", *args]
+    environment = {k: v for k, v in os.environ.items() if k != "MDV5A"} | (env or {})
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=900, env=environment
+    )
+
+
+def config(detect: dict) -> dict:
+    base = yaml.safe_load((ROOT / "tests/config/config.yaml").read_text())
+    return base | {"detect": detect}
+
+
+def test_megadetector_rule_runs_the_model_and_accounts_for_every_file(
+    md_standin, tmp_path
+):
+    done = run(tmp_path, config({"detector": "MDV5A"}), env={"MDV5A": str(md_standin)})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = tmp_path / ".test/results"
+    raw = pd.read_parquet(results / "detect/raw.parquet")
+    assert (raw["detector"] == md_standin.name).all() and len(raw) > 0
+    log = (tmp_path / "logs/detect_megadetector.log").read_text()
+    assert "PTDetector" in log
+    images = pd.read_parquet(results / "images.parquet")
+    quarantine = pd.read_parquet(results / "quarantine.parquet")
+    on_disk = [p for p in (tmp_path / ".test/season/images").rglob("*") if p.is_file()]
+    assert len(images) + len(quarantine) == len(on_disk)
+    options = ValidateBatchResultsOptions()
+    options.raise_errors = True
+    report = validate_batch_results(str(results / "detections.json"), options)
+    assert report["validation_results"]["errors"] == []
+    listed = json.loads((results / "detections.json").read_text())["images"]
+    assert {i["file"] for i in listed} == set(images["path"])
+
+
+def test_missing_weights_plan_fetch_models(tmp_path):
+    done = run(tmp_path, config({"detector": "MDV5B"}), "-n")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "fetch_models" in done.stdout
+    assert "resources/models/md_v5b.0.1.pt" in done.stdout

@@ -1,0 +1,92 @@
+"""Architecture-true stand-in checkpoints, for tests and benchmarks without weights.
+
+Real weights cannot be downloaded everywhere trapline is tested. A stand-in has the
+real model's architecture with random weights, saved the way the real checkpoint
+is saved, so it goes through the real loader and the real inference code; only its
+answers are meaningless. Nothing here is used by the pipeline itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trapline.jpeg import megadetector_imports
+
+# YOLOv5 v6.0 P6 layout (ultralytics/yolov5 models/hub/yolov5x6.yaml), the
+# architecture of MegaDetector v5. The P6 files bundled with ultralytics-yolov5
+# 0.1.1 are the later v7.0 variants (C3x, DWConv), so the layout is written out.
+_P6_BACKBONE = [
+    [-1, 1, "Conv", [64, 6, 2, 2]],
+    [-1, 1, "Conv", [128, 3, 2]],
+    [-1, 3, "C3", [128]],
+    [-1, 1, "Conv", [256, 3, 2]],
+    [-1, 6, "C3", [256]],
+    [-1, 1, "Conv", [512, 3, 2]],
+    [-1, 9, "C3", [512]],
+    [-1, 1, "Conv", [768, 3, 2]],
+    [-1, 3, "C3", [768]],
+    [-1, 1, "Conv", [1024, 3, 2]],
+    [-1, 3, "C3", [1024]],
+    [-1, 1, "SPPF", [1024, 5]],
+]
+_P6_HEAD = [
+    [-1, 1, "Conv", [768, 1, 1]],
+    [-1, 1, "nn.Upsample", [None, 2, "nearest"]],
+    [[-1, 8], 1, "Concat", [1]],
+    [-1, 3, "C3", [768, False]],
+    [-1, 1, "Conv", [512, 1, 1]],
+    [-1, 1, "nn.Upsample", [None, 2, "nearest"]],
+    [[-1, 6], 1, "Concat", [1]],
+    [-1, 3, "C3", [512, False]],
+    [-1, 1, "Conv", [256, 1, 1]],
+    [-1, 1, "nn.Upsample", [None, 2, "nearest"]],
+    [[-1, 4], 1, "Concat", [1]],
+    [-1, 3, "C3", [256, False]],
+    [-1, 1, "Conv", [256, 3, 2]],
+    [[-1, 20], 1, "Concat", [1]],
+    [-1, 3, "C3", [512, False]],
+    [-1, 1, "Conv", [512, 3, 2]],
+    [[-1, 16], 1, "Concat", [1]],
+    [-1, 3, "C3", [768, False]],
+    [-1, 1, "Conv", [768, 3, 2]],
+    [[-1, 12], 1, "Concat", [1]],
+    [-1, 3, "C3", [1024, False]],
+    [[23, 26, 29, 32], 1, "Detect", ["nc", "anchors"]],
+]
+_P6_ANCHORS = [
+    [19, 27, 44, 40, 38, 94],
+    [96, 68, 86, 152, 180, 137],
+    [140, 301, 303, 264, 238, 542],
+    [436, 615, 739, 380, 925, 792],
+]
+SIZES = {"x6": (1.33, 1.25), "s6": (0.33, 0.50), "n6": (0.33, 0.25)}
+"""depth and width multiples: x6 is MegaDetector v5's size, n6 the fastest."""
+
+
+def megadetector_standin(path: Path, size: str = "n6", seed: int = 0) -> Path:
+    """Save a random-weight YOLOv5 P6 detector with 3 classes as MDv5 is saved.
+
+    The checkpoint is ``{'model': model.half()}`` pickled against the top-level
+    ``models.yolo`` module, exactly what MegaDetector's loader expects.
+    """
+    import torch
+
+    with megadetector_imports():
+        import yolov5  # noqa: F401  (puts yolov5's folder on sys.path: models.yolo)
+        from models.yolo import Model
+
+    depth, width = SIZES[size]
+    config = {
+        "nc": 3,
+        "depth_multiple": depth,
+        "width_multiple": width,
+        "anchors": _P6_ANCHORS,
+        "backbone": _P6_BACKBONE,
+        "head": _P6_HEAD,
+    }
+    torch.manual_seed(seed)
+    model = Model(config, ch=3, nc=3).eval()
+    model.names = ["animal", "person", "vehicle"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"model": model.half(), "epoch": -1}, path)
+    return path
