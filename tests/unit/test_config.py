@@ -42,6 +42,8 @@ def demo() -> dict:
         ({"layout": "{site}"}, "config key 'layout'"),
         ({"target_species": []}, "key 'target_species' = \\[\\]"),
         ({"images_root": "elsewhere"}, "key 'images_root' = 'elsewhere' but"),
+        ({"detect": {"detector": "precomputed"}}, "needs 'detect.precomputed'"),
+        ({"detect": {"detecter": "MDV5A"}}, "did you mean 'detector'"),
     ],
 )
 def test_wrong_keys_are_named_with_value_and_fix(change, message):
