@@ -31,13 +31,11 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from trapline.jpeg import megadetector_imports, strict_decoding
+from trapline.mdformat import box_rows, raw_frame
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
 from trapline.tables import INVENTORY, QUARANTINE, RAW_DETECTIONS
 
 log = logging.getLogger(__name__)
-
-CATEGORIES = {"1": "animal", "2": "person", "3": "vehicle"}
-"""MegaDetector's category ids and names."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +133,7 @@ class Detector:
                             Quarantined(path, "detect", Reason.UNREADABLE, detail)
                         )
                         continue
-                    rows += _boxes(image_id, result["detections"], self.name)
+                    rows += box_rows(image_id, result["detections"], self.name)
                 bar.update(len(batch))
         return raw_frame(rows), failed
 
@@ -143,32 +141,6 @@ class Detector:
         return self.model.generate_detections_one_batch(
             preprocessed, detection_threshold=self.settings.min_conf
         )
-
-
-def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows of boxes as a frame with the raw-detections columns, even when empty."""
-    columns = ["image_id", "det_index", "category", "conf"]
-    columns += ["bbox_x", "bbox_y", "bbox_w", "bbox_h", "detector"]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.astype({"det_index": "int32", "conf": "float64"})
-
-
-def _boxes(image_id: str, detections: list[dict], detector: str) -> list[dict]:
-    ordered = sorted(detections, key=lambda d: -d["conf"])
-    return [
-        {
-            "image_id": image_id,
-            "det_index": i,
-            "category": CATEGORIES[d["category"]],
-            "conf": float(d["conf"]),
-            "bbox_x": d["bbox"][0],
-            "bbox_y": d["bbox"][1],
-            "bbox_w": d["bbox"][2],
-            "bbox_h": d["bbox"][3],
-            "detector": detector,
-        }
-        for i, d in enumerate(ordered)
-    ]
 
 
 class _ShapeOnly:

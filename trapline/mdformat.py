@@ -15,10 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from trapline.detect import CATEGORIES, raw_frame
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
 from trapline.tables import INVENTORY, QUARANTINE, RAW_DETECTIONS, write_atomic
 
+CATEGORIES = {"1": "animal", "2": "person", "3": "vehicle"}
+"""MegaDetector's category ids and names."""
 CATEGORY_IDS = {name: cid for cid, name in CATEGORIES.items()}
 FORMAT_VERSION = "1.4"
 
@@ -62,9 +63,7 @@ def read_precomputed(
             detail = f"{path.name}: {entry.get('failure') or 'no detections'}"
             failed.append(Quarantined(rel, "detect", Reason.DETECTOR_FAILED, detail))
             continue
-        ordered = sorted(entry["detections"], key=lambda d: -float(d["conf"]))
-        for i, det in enumerate(ordered):
-            rows.append(_row(ids[rel], i, det, categories, classes, path.name))
+        rows += box_rows(ids[rel], entry["detections"], path.name, categories, classes)
     missing = sorted(set(images["path"]) - seen)
     failed += [
         Quarantined(p, "detect", Reason.NOT_IN_PRECOMPUTED, f"not listed in {path}")
@@ -76,29 +75,50 @@ def read_precomputed(
     return frame, failed
 
 
-def _row(
+def box_rows(
     image_id: str,
-    index: int,
-    det: dict[str, Any],
-    categories: dict[str, str],
-    classes: dict[str, str],
-    source: str,
-) -> dict[str, Any]:
-    row = {
-        "image_id": image_id,
-        "det_index": index,
-        "category": categories[det["category"]],
-        "conf": float(det["conf"]),
-        "bbox_x": det["bbox"][0],
-        "bbox_y": det["bbox"][1],
-        "bbox_w": det["bbox"][2],
-        "bbox_h": det["bbox"][3],
-        "detector": source,
-    }
-    if det.get("classifications"):
-        cid, score = max(det["classifications"], key=lambda c: c[1])
-        row["species"], row["species_conf"] = classes[cid], float(score)
-    return row
+    detections: list[dict[str, Any]],
+    detector: str,
+    categories: dict[str, str] = CATEGORIES,
+    classes: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """One image's MegaDetector detections as table rows, most confident first.
+
+    Args:
+        detections: MegaDetector dicts (``category``, ``conf``, ``bbox`` and
+            optionally ``classifications``).
+        categories: the file's ``detection_categories``.
+        classes: the file's ``classification_categories``; the top classification
+            becomes ``species``/``species_conf``.
+    """
+    rows = []
+    ordered = sorted(detections, key=lambda d: -float(d["conf"]))
+    for index, det in enumerate(ordered):
+        x, y, w, h = det["bbox"]
+        row = {
+            "image_id": image_id,
+            "det_index": index,
+            "category": categories[det["category"]],
+            "conf": float(det["conf"]),
+            "bbox_x": x,
+            "bbox_y": y,
+            "bbox_w": w,
+            "bbox_h": h,
+            "detector": detector,
+        }
+        if classes and det.get("classifications"):
+            cid, score = max(det["classifications"], key=lambda c: c[1])
+            row["species"], row["species_conf"] = classes[cid], float(score)
+        rows.append(row)
+    return rows
+
+
+def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows of boxes as a frame with the raw-detections columns, even when empty."""
+    columns = ["image_id", "det_index", "category", "conf"]
+    columns += ["bbox_x", "bbox_y", "bbox_w", "bbox_h", "detector"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({"det_index": "int32", "conf": "float64"})
 
 
 class _PathMatcher:
