@@ -62,7 +62,7 @@ else:
             " --weights {input.weights} --raw {output.raw}"
             " --quarantine {output.quarantine} --image-size {params.image_size}"
             " --batch-size {params.batch_size} --min-conf {params.min_conf}"
-            " --threads {threads} --decode-workers 1 > {log} 2>&1"
+            " --threads {threads} > {log} 2>&1"
 
 
 rule detections:

@@ -6,10 +6,12 @@ boxes mean what MegaDetector's boxes mean. What trapline changes is the loop
 around it:
 
 - inference under ``torch.inference_mode()`` (MegaDetector leaves autograd on,
-  which keeps every activation alive: about twice the memory);
-- JPEG decode in DataLoader worker processes, overlapped with inference, and
-  straight to the detector's input scale where the JPEG allows it (draft mode: a
-  4000×3000 frame decodes at 2000×1500 for a 1280 model) instead of full size;
+  which keeps every activation alive: about twice the memory), with convolution
+  weights stored channels-last;
+- JPEG decode straight to the detector's input scale where the JPEG allows it
+  (draft mode: a 4000×3000 frame decodes at 2000×1500 for a 1280 model) instead
+  of full size; on a GPU in DataLoader worker processes, overlapped with
+  inference;
 - batches on a GPU, all cores on a CPU, one process (MegaDetector's CPU path
   starts one model per core).
 
@@ -50,7 +52,10 @@ class DetectorSettings:
         min_conf: lowest confidence kept in the raw output (MegaDetector's 0.005),
             so thresholds can change later without rerunning the model.
         threads: CPU threads for inference.
-        decode_workers: processes decoding JPEGs beside inference.
+        decode_workers: processes decoding JPEGs beside inference; None picks
+            ``threads`` on a GPU and none on a CPU, where decoding is ~2 % of the
+            time per image and a spawned worker costs seconds of start-up and a
+            second copy of torch.
         device: ``cuda``/``cpu``; None picks the GPU when there is one.
     """
 
@@ -59,7 +64,7 @@ class DetectorSettings:
     batch_size: int = 8
     min_conf: float = 0.005
     threads: int = 1
-    decode_workers: int = 1
+    decode_workers: int | None = None
     device: str | None = None
 
 
@@ -77,6 +82,7 @@ class Detector:
         device = settings.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.on_gpu = device.startswith("cuda")
         self.model = PTDetector(str(settings.weights), {"device": device})
+        _channels_last(self.model.model)
         self.name = Path(settings.weights).name
 
     def __call__(
@@ -99,12 +105,15 @@ class Detector:
         dataset = _DecodedImages(
             [str(root / p) for p in images["path"]], str(s.weights), s.image_size
         )
+        workers = s.decode_workers
+        if workers is None:
+            workers = s.threads if self.on_gpu else 0
         loader = DataLoader(
             dataset,
             batch_size=s.batch_size if self.on_gpu else 1,
-            num_workers=s.decode_workers,
+            num_workers=workers,
             collate_fn=list,
-            multiprocessing_context="spawn" if s.decode_workers else None,
+            multiprocessing_context="spawn" if workers else None,
             worker_init_fn=_DecodedImages.start_worker,
         )
         # MegaDetector keys results by the file name it was given: map back.
@@ -141,6 +150,22 @@ class Detector:
         return self.model.generate_detections_one_batch(
             preprocessed, detection_threshold=self.settings.min_conf
         )
+
+
+def _channels_last(model) -> None:
+    """Store convolution weights channels-last (NHWC).
+
+    oneDNN and cuDNN run NHWC convolutions faster (measured: 1.4× on this
+    project's 2-core CPU for YOLOv5x6 at 1280); the arithmetic is the same, so
+    boxes agree with MegaDetector's own path to float rounding.
+    """
+    import torch
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            module.weight.data = module.weight.data.contiguous(
+                memory_format=torch.channels_last
+            )
 
 
 class _ShapeOnly:
@@ -248,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--min-conf", type=float, default=0.005)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--decode-workers", type=int, default=1)
+    p.add_argument("--decode-workers", type=int, default=None, help="default: auto")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     settings = DetectorSettings(

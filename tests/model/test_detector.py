@@ -83,5 +83,6 @@ def test_same_boxes_with_and_without_decode_workers(md_standin, tiny_season, ima
     root = tiny_season / "images"
     settings = DetectorSettings(md_standin, threads=2, decode_workers=0)
     inline, _ = Detector(settings)(root, images)
-    spawned, _ = Detector(DetectorSettings(md_standin, threads=2))(root, images)
+    workers = DetectorSettings(md_standin, threads=2, decode_workers=1)
+    spawned, _ = Detector(workers)(root, images)
     pd.testing.assert_frame_equal(inline, spawned)
