@@ -1,0 +1,51 @@
+"""Left and right flanks of one animal linked by paired cameras."""
+
+import pandas as pd
+
+from trapline.flanks import link_flanks, simultaneous_pairs
+
+TZ = "Etc/GMT-1"
+
+
+def test_simultaneous_single_animals_at_paired_cameras_pair_up():
+    images = pd.DataFrame(
+        {
+            "image_id": ["a1", "b1", "a2", "b2", "c1", "a3"],
+            "station": ["S1", "S1", "S1", "S1", "S2", "S1"],
+            "camera": ["A", "B", "A", "B", "A", "A"],
+            "datetime": pd.to_datetime(
+                ["10:00:00", "10:00:01", "11:00:00", "11:00:00", "10:00:00", "12:00"]
+            ).tz_localize(TZ),
+        }
+    )
+    crops = pd.DataFrame(
+        {
+            "crop_id": ["a1-0", "b1-0", "a2-0", "a2-1", "b2-0", "c1-0", "a3-0"],
+            "image_id": ["a1", "b1", "a2", "a2", "b2", "c1", "a3"],
+        }
+    )
+    # a2 holds two animals: ambiguous, never paired; c1 is another station.
+    assert simultaneous_pairs(crops, images) == [("a1-0", "b1-0")]
+
+
+def test_linking_merges_new_flanks_and_prefers_catalogue_names():
+    identities = pd.DataFrame(
+        {
+            "crop_id": ["l1", "r1", "l2", "r2", "k1", "k2"],
+            "individual_id": [
+                "NEW0002",
+                "NEW0005",
+                "NEW0003",
+                "LYX001",
+                "LYX001",
+                "LYX002",
+            ],  # noqa: E501
+            "is_new": [True, True, True, False, False, False],
+        }
+    )
+    pairs = [("l1", "r1"), ("l2", "r2"), ("k1", "k2")]
+    linked, conflicts = link_flanks(identities, pairs)
+    ids = linked.set_index("crop_id")["individual_id"].to_dict()
+    assert ids["l1"] == ids["r1"] == "NEW0002"
+    assert ids["l2"] == "LYX001"
+    assert ids["k2"] == "LYX002" and len(conflicts) == 1
