@@ -1,0 +1,125 @@
+"""Embedding stores: one Parquet file per shard, tagged with the model that wrote it.
+
+Parquet rather than ``.npy`` + an id list: ids and vectors cannot drift apart,
+the model id travels in the file's metadata, and R (arrow) reads it as it is.
+Columns: ``id`` (string: ``crop_id`` for crops, ``ref_id`` for the catalogue) and
+``vector`` (``fixed_size_list<float32>[dim]``, unit length); metadata key
+``trapline:model_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from trapline.catalogue import read_catalogue
+from trapline.embed.backbone import Embedder, EmbedSettings
+from trapline.embed.images import ImageRef
+from trapline.tables import CROPS, write_atomic
+
+log = logging.getLogger(__name__)
+
+MODEL_ID_KEY = b"trapline:model_id"
+
+
+def store_embeddings(
+    path: Path, ids: list[str], vectors: np.ndarray, model_id: str
+) -> None:
+    """Write a store atomically (temp file + rename): a killed job leaves no stub."""
+    vectors = np.ascontiguousarray(vectors, np.float32)
+    flat = pa.array(vectors.reshape(-1), pa.float32())
+    table = pa.table(
+        {
+            "id": pa.array(ids, pa.string()),
+            "vector": pa.FixedSizeListArray.from_arrays(flat, vectors.shape[1]),
+        }
+    ).replace_schema_metadata({MODEL_ID_KEY: model_id.encode()})
+    write_atomic(Path(path), lambda tmp: pq.write_table(table, tmp))
+
+
+def load_embeddings(path: Path) -> tuple[list[str], np.ndarray, str]:
+    """Read a store: ids, a float32 (n, dim) array and the model id."""
+    table = pq.read_table(path)
+    column = table.column("vector").combine_chunks()
+    dim = column.type.list_size
+    vectors = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, dim)
+    model_id = table.schema.metadata[MODEL_ID_KEY].decode()
+    return table.column("id").to_pylist(), vectors.astype(np.float32), model_id
+
+
+def embed_crops(
+    ids: list[str],
+    images: list[ImageRef],
+    embedder: Embedder | EmbedSettings,
+    store: Path,
+) -> int:
+    """Bring ``store`` up to date with ``ids``: embed what it lacks, drop the rest.
+
+    Vectors already in the store from the same model id are kept, so a new card
+    costs only its new crops; a store from another model is embedded afresh.
+
+    Returns:
+        How many images were embedded now.
+    """
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{store}: ids are not unique")
+    if not isinstance(embedder, Embedder):
+        embedder = Embedder(embedder)
+    known: dict[str, np.ndarray] = {}
+    if Path(store).is_file():
+        old_ids, old_vectors, old_model = load_embeddings(store)
+        if old_model == embedder.model_id:
+            known = dict(zip(old_ids, old_vectors, strict=True))
+        else:
+            log.info("%s: written by %s, re-embedding all", store, old_model)
+    todo = [i for i, name in enumerate(ids) if name not in known]
+    if todo:
+        new = embedder([images[i] for i in todo])
+        known.update((ids[i], new[row]) for row, i in enumerate(todo))
+    if ids:
+        vectors = np.stack([known[name] for name in ids])
+    else:
+        vectors = np.empty((0, embedder.dim), np.float32)
+    store_embeddings(store, ids, vectors, embedder.model_id)
+    log.info("%s: %d embedded, %d kept", store, len(todo), len(ids) - len(todo))
+    return len(todo)
+
+
+def embed_stage(
+    settings: EmbedSettings,
+    out: Path,
+    crops: Path | None = None,
+    results: Path | None = None,
+    catalogue: str | Path | None = None,
+) -> int:
+    """Update one store, for crops (``crops.parquet``) or for the catalogue.
+
+    Args:
+        settings: the backbone and how to run it.
+        out: the store.
+        crops: a crops table; its ``crop_path`` is relative to ``results``
+            (default: the table's folder).
+        catalogue: a catalogue folder or CSV; each reference image is embedded
+            within its box.
+
+    Returns:
+        How many images were embedded now.
+    """
+    if (crops is None) == (catalogue is None):
+        raise ValueError("embed either crops or a catalogue, not both or neither")
+    if crops is not None:
+        table = CROPS.read(crops)
+        root = Path(results) if results is not None else Path(crops).parent
+        ids = table["crop_id"].tolist()
+        images: list[ImageRef] = [root / p for p in table["crop_path"]]
+    else:
+        table = read_catalogue(catalogue)
+        ids = table["ref_id"].tolist()
+        boxes = table[["bbox_x", "bbox_y", "bbox_w", "bbox_h"]].itertuples(index=False)
+        paths = table["path"]
+        images = [(Path(p), tuple(b)) for p, b in zip(paths, boxes, strict=True)]
+    return embed_crops(ids, images, settings, out)
