@@ -1,0 +1,276 @@
+"""Identification on a real simulated season: tracks, new animals, stable IDs, review.
+
+The tiny season is rendered by the simulator; crops are cut from its true boxes
+(there is no detection stage here), and every identification runs real SIFT.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from trapline.catalogue import read_catalogue
+from trapline.identify import (
+    IdentifySettings,
+    constrained_clusters,
+    identify,
+    link_tracks,
+    stable_ids,
+)
+from trapline.simulate import SeasonSettings, simulate_season
+
+PADDING = 0.05
+
+
+def season_tables(root: Path, out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Crops and images tables for a simulated season, as the pipeline writes them."""
+    truth = pd.read_parquet(root / "truth" / "detections.parquet")
+    truth = truth[truth["category"] == "animal"].reset_index(drop=True)
+    images, crops = [], []
+    for path, group in truth.groupby("path", sort=True):
+        image_id = path.replace("/", "_").removesuffix(".JPG")
+        first = group.iloc[0]
+        deployment = f"{first['station']}__{first['camera']}"
+        frame = Image.open(root / "images" / path)
+        w, h = frame.size
+        images.append(
+            {
+                "image_id": image_id,
+                "path": path,
+                "deployment_id": deployment,
+                "sequence_id": f"{deployment}:{first['event_id']}",
+                "datetime": first["datetime"],
+                "width": w,
+                "height": h,
+            }
+        )
+        for k, det in enumerate(group.itertuples()):
+            px, py = det.bbox_w * w * PADDING, det.bbox_h * h * PADDING
+            left, top = (
+                max(0, round(det.bbox_x * w - px)),
+                max(0, round(det.bbox_y * h - py)),
+            )
+            right = min(w, round((det.bbox_x + det.bbox_w) * w + px))
+            bottom = min(h, round((det.bbox_y + det.bbox_h) * h + py))
+            crop_path = f"crops/{image_id}_{k}.jpg"
+            (out / "crops").mkdir(parents=True, exist_ok=True)
+            frame.crop((left, top, right, bottom)).save(out / crop_path, quality=95)
+            crops.append(
+                {
+                    "crop_id": f"{image_id}-{k}",
+                    "image_id": image_id,
+                    "crop_path": crop_path,
+                    "bbox_x": det.bbox_x,
+                    "bbox_y": det.bbox_y,
+                    "bbox_w": det.bbox_w,
+                    "bbox_h": det.bbox_h,
+                    "species": det.species,
+                    "crop_left": left,
+                    "crop_top": top,
+                    "crop_width": right - left,
+                    "crop_height": bottom - top,
+                    "true_id": det.individual_id,
+                }
+            )
+    return pd.DataFrame(crops), pd.DataFrame(images)
+
+
+@pytest.fixture(scope="module")
+def season(tmp_path_factory):
+    root = tmp_path_factory.mktemp("season")
+    simulate_season(root, SeasonSettings.tiny())
+    work = tmp_path_factory.mktemp("work")
+    crops, images = season_tables(root, work)
+    return {
+        "root": root,
+        "work": work,
+        "crops": crops,
+        "images": images,
+        "catalogue": read_catalogue(root / "catalogue"),
+        "cache": work / "cache",
+    }
+
+
+def run(season, crops=None, **kwargs):
+    return identify(
+        season["crops"] if crops is None else crops,
+        season["images"],
+        season["catalogue"],
+        IdentifySettings(),
+        crops_root=season["work"],
+        images_root=season["root"] / "images",
+        feature_cache=season["cache"],
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def baseline(season):
+    return run(season)
+
+
+def test_every_target_crop_gets_exactly_one_identity(season, baseline):
+    lynx = season["crops"][season["crops"]["species"] == "Lynx lynx"]
+    ids = baseline.identities
+    assert sorted(ids["crop_id"]) == sorted(lynx["crop_id"])
+    assert set(ids["source"]) <= {"catalogue", "auto"}
+    assert ids["score"].between(0, 1).all()
+    assert set(ids["flank"]) <= {"left", "right", "unknown"}
+
+
+def test_known_animals_are_recognised(season, baseline):
+    merged = baseline.identities.merge(season["crops"], on="crop_id")
+    known = merged[merged["true_id"].isin(set(season["catalogue"]["individual_id"]))]
+    assert (known["individual_id"] == known["true_id"]).mean() >= 0.8
+    unknown = merged[~merged.index.isin(known.index)]
+    assert unknown["is_new"].mean() >= 0.8
+
+
+def test_two_animals_in_one_image_never_share_an_individual(baseline):
+    ids = baseline.identities.assign(image=lambda f: f["crop_id"].str[:-2])
+    shared = ids.groupby("image").filter(lambda g: len(g) > 1)
+    assert len(shared) > 0  # the tiny season has two-animal frames
+    for _, group in shared.groupby("image"):
+        assert group["individual_id"].is_unique
+
+
+def test_a_track_gets_one_individual(baseline):
+    per_track = baseline.identities.groupby("track_id")["individual_id"].nunique()
+    assert (per_track == 1).all()
+    assert (baseline.identities.groupby("track_id").size() > 1).any()
+
+
+def test_calibration_report_states_threshold_and_precision(baseline):
+    report = baseline.calibration["local"]
+    assert 0 < report["threshold"] <= 1
+    assert report["precision_at_threshold"] >= report["target_precision"] == 0.95
+    assert report["n_positive_pairs"] > 0 < report["n_negative_pairs"]
+
+
+def test_provisional_ids_survive_a_rerun_with_more_images(season, baseline):
+    crops = season["crops"]
+    last = season["images"].sort_values("datetime")["image_id"].iloc[-6:]
+    first = run(season, crops=crops[~crops["image_id"].isin(last)])
+    again = run(season, previous=first.identities)
+    before = first.identities[first.identities["is_new"]]
+    after = again.identities.set_index("crop_id").loc[before["crop_id"]]
+    assert len(before) > 0
+    assert list(after["individual_id"]) == list(before["individual_id"])
+
+
+def test_rejected_match_is_never_proposed_and_confirmed_one_is_kept(season, baseline):
+    ids = baseline.identities
+    matched = ids[~ids["is_new"]].iloc[0]
+    rejected = (matched["crop_id"], matched["individual_id"])
+    other = ids[ids["track_id"] != matched["track_id"]].iloc[0]
+    result = run(season, forbidden={rejected}, forced={other["crop_id"]: "LYX777"})
+    row = result.identities.set_index("crop_id")
+    assert row.loc[rejected[0], "individual_id"] != rejected[1]
+    cands = result.candidates
+    assert not (
+        (cands["crop_id"] == rejected[0]) & (cands["individual_id"] == rejected[1])
+    ).any()
+    assert row.loc[other["crop_id"], "individual_id"] == "LYX777"
+    assert row.loc[other["crop_id"], "source"] == "review"
+    assert bool(row.loc[other["crop_id"], "is_new"])
+
+
+def _crop(crop_id, image_id, x, y, h):
+    return {
+        "crop_id": crop_id,
+        "image_id": image_id,
+        "bbox_x": x,
+        "bbox_y": y,
+        "bbox_w": h * 1.4,
+        "bbox_h": h,
+    }
+
+
+def test_tracks_follow_each_animal_through_a_burst():
+    images = pd.DataFrame(
+        {
+            "image_id": ["a", "b", "c", "d"],
+            "sequence_id": ["s1", "s1", "s1", None],
+            "datetime": pd.to_datetime(
+                [
+                    "2026-03-01 10:00:00",
+                    "2026-03-01 10:00:01",
+                    "2026-03-01 10:00:02",
+                    "2026-03-01 11:00:00",
+                ]
+            ),
+        }
+    )
+    crops = pd.DataFrame(
+        [
+            _crop("a-0", "a", 0.10, 0.40, 0.30),  # adult walking right
+            _crop("a-1", "a", 0.05, 0.50, 0.20),  # juvenile behind it
+            _crop("b-0", "b", 0.32, 0.51, 0.20),
+            _crop("b-1", "b", 0.30, 0.40, 0.30),
+            _crop("c-0", "c", 0.55, 0.40, 0.30),
+            _crop("c-1", "c", 0.50, 0.50, 0.20),
+            _crop("d-0", "d", 0.50, 0.50, 0.20),
+        ]
+    )
+    tracks = link_tracks(crops, images).set_index("crop_id")
+    adult = tracks.loc[["a-0", "b-1", "c-0"], "track_id"]
+    young = tracks.loc[["a-1", "b-0", "c-1"], "track_id"]
+    assert adult.nunique() == 1 and young.nunique() == 1
+    assert adult.iloc[0] != young.iloc[0]
+    assert set(tracks.loc[["a-0", "a-1"], "motion_flank"]) == {"right"}
+    assert tracks.loc["d-0", "motion_flank"] == "unknown"
+    assert tracks["track_id"].nunique() == 3
+
+
+def test_clusters_refuse_links_between_animals_of_one_image_or_other_flank():
+    images = {"t1": {"x"}, "t2": {"y"}, "t3": {"x"}, "t4": {"z"}}
+    flanks = {"t1": "left", "t2": "unknown", "t3": "left", "t4": "right"}
+    probability = {("t1", "t2"): 0.99, ("t2", "t3"): 0.98, ("t2", "t4"): 0.97}
+    groups = constrained_clusters(sorted(images), probability, 0.5, images, flanks)
+    assert groups == [["t1", "t2"], ["t3"], ["t4"]]
+
+
+def test_one_strong_pair_does_not_chain_two_animals():
+    items = ["a1", "a2", "b1", "b2"]
+    probability = {("a1", "a2"): 0.9, ("b1", "b2"): 0.9, ("a2", "b1"): 0.6}
+    images = {item: {item} for item in items}
+    flanks = dict.fromkeys(items, "unknown")
+    groups = constrained_clusters(items, probability, 0.5, images, flanks)
+    assert groups == [["a1", "a2"], ["b1", "b2"]]
+
+
+def test_stable_ids_keep_previous_names_and_never_reuse_numbers():
+    previous = {"c1": "NEW0002", "c2": "NEW0002", "c3": "NEW0005"}
+    clusters = [["c9"], ["c1", "c2", "c4"], ["c3"]]
+    names = stable_ids(clusters, previous, {"LYX001"}, forbidden={("c3", "NEW0005")})
+    assert names == ["NEW0006", "NEW0002", "NEW0007"]
+
+
+def test_global_candidates_are_verified_and_fused(season):
+    catalogue = season["catalogue"]
+    lynx = season["crops"][season["crops"]["species"] == "Lynx lynx"]
+    rng = np.random.default_rng(0)
+    shortlist = catalogue["ref_id"].iloc[:3].tolist()
+    candidates = pd.DataFrame(
+        [(c, r, float(rng.uniform())) for c in lynx["crop_id"] for r in shortlist],
+        columns=["crop_id", "ref_id", "global_score"],
+    )
+    with pytest.raises(ValueError, match="reference_scores"):
+        run(season, candidates=candidates)
+    reference_scores = pd.DataFrame(
+        [
+            (a, b, float(rng.uniform()))
+            for i, a in enumerate(catalogue["ref_id"])
+            for b in catalogue["ref_id"].iloc[i + 1 :]
+        ],
+        columns=["ref_a", "ref_b", "global_score"],
+    )
+    result = run(season, candidates=candidates, reference_scores=reference_scores)
+    assert set(result.candidates["ref_id"]) <= set(shortlist)
+    assert result.candidates["global_score"].notna().all()
+    assert result.calibration["fused"]["features"] == ["log1p_inliers", "global_score"]
+    assert len(result.identities) == len(lynx)

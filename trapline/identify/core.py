@@ -1,0 +1,259 @@
+"""Identification: which individual is in each target-species crop.
+
+Candidates (every catalogue reference, or the top-k of a global embedding search)
+are verified with local features; scores become calibrated probabilities; the
+crops of one track decide together; tracks that match no known animal are
+clustered into provisional new individuals whose IDs survive reruns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from trapline.identify.calibration import (
+    Calibration,
+    catalogue_pairs,
+    fit_calibration,
+)
+from trapline.identify.clusters import stable_ids
+from trapline.identify.decide import (
+    candidate_table,
+    decide_tracks,
+    majority,
+    new_individuals,
+)
+from trapline.identify.tracks import link_tracks
+from trapline.localfeatures import (
+    Features,
+    FeatureSettings,
+    build_backgrounds,
+    crop_features,
+    reference_features,
+    verify,
+    verify_many,
+)
+
+IDENTITY_COLUMNS = [
+    "crop_id", "individual_id", "is_new", "source", "score", "flank", "track_id",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IdentifySettings:
+    """Config ``identify``.
+
+    Args:
+        target_species: only crops of these species are identified.
+        target_precision: precision the open-set threshold must reach on the
+            catalogue's own pairs; below it a track is a new individual.
+        candidates_kept: candidate rows written per crop (for review and top-k).
+        representatives: crops per track compared when clustering new animals
+            (those with most keypoints: sharp, large, unoccluded).
+        local: local-feature settings.
+    """
+
+    target_species: tuple[str, ...] = ("Lynx lynx",)
+    target_precision: float = 0.95
+    candidates_kept: int = 20
+    representatives: int = 3
+    local: FeatureSettings = field(default_factory=FeatureSettings)
+
+
+@dataclass(frozen=True)
+class Identification:
+    """The outputs: identities, ranked candidates, the calibration report."""
+
+    identities: pd.DataFrame
+    candidates: pd.DataFrame
+    calibration: dict
+
+
+def _catalogue_pairs(
+    catalogue: pd.DataFrame, refs: dict[str, Features], settings: FeatureSettings
+) -> pd.DataFrame:
+    """Labelled same-flank reference pairs with their inlier counts."""
+    pairs = catalogue_pairs(catalogue)
+    pairs["inliers"] = [
+        verify(refs[a], refs[b], settings)
+        for a, b in zip(pairs["ref_a"], pairs["ref_b"], strict=True)
+    ]
+    return pairs
+
+
+def _with_global(pairs: pd.DataFrame, reference_scores: pd.DataFrame) -> pd.DataFrame:
+    """Attach the global score of each pair, given in either order."""
+    both = pd.concat(
+        [
+            reference_scores,
+            reference_scores.rename(columns={"ref_a": "ref_b", "ref_b": "ref_a"}),
+        ]
+    ).drop_duplicates(["ref_a", "ref_b"])
+    pairs = pairs.merge(both, on=["ref_a", "ref_b"], how="left")
+    if pairs["global_score"].isna().any():
+        raise ValueError(
+            "reference_scores lacks global scores for some same-flank pairs of "
+            "catalogue references; the fused calibration needs all of them"
+        )
+    return pairs
+
+
+def _scores(
+    target: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    crop_feats: dict[str, Features],
+    refs: dict[str, Features],
+    candidates: pd.DataFrame | None,
+    calibration: Calibration,
+    settings: FeatureSettings,
+) -> pd.DataFrame:
+    """Every verified (crop, reference) pair with inliers and probability."""
+    if candidates is None:
+        pairs = target[["crop_id"]].merge(catalogue[["ref_id"]], how="cross")
+        pairs["global_score"] = np.nan
+    else:
+        pairs = candidates[candidates["crop_id"].isin(target["crop_id"])]
+        pairs = pairs[["crop_id", "ref_id", "global_score"]].copy()
+    inliers = []
+    for crop_id, group in pairs.groupby("crop_id", sort=False):
+        counts = verify_many(
+            crop_feats[crop_id], [refs[r] for r in group["ref_id"]], settings
+        )
+        inliers.append(pd.Series(counts, index=group.index))
+    pairs["inliers"] = pd.concat(inliers) if inliers else pd.Series(dtype=int)
+    pairs["probability"] = calibration.probability(
+        pairs["inliers"].to_numpy(), pairs["global_score"].to_numpy()
+    )
+    meta = catalogue.set_index("ref_id")[["individual_id", "flank"]]
+    return pairs.join(meta, on="ref_id")
+
+
+def identify(
+    crops: pd.DataFrame,
+    images: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    settings: IdentifySettings = IdentifySettings(),
+    *,
+    crops_root: Path,
+    images_root: Path | None = None,
+    candidates: pd.DataFrame | None = None,
+    reference_scores: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
+    forbidden: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+    forced: dict[str, str] | None = None,
+    feature_cache: Path | None = None,
+) -> Identification:
+    """Identify every target-species crop.
+
+    Args:
+        crops: the crops table; ``crop_path`` is relative to ``crops_root``.
+        images: the images table (``image_id, path, deployment_id,
+            sequence_id, datetime, width, height``).
+        catalogue: from ``trapline.catalogue.read_catalogue``.
+        images_root: the season's image folder; with it, each deployment's
+            background is estimated and masked out; without it, the box
+            interior is used.
+        candidates: ``crop_id, ref_id, global_score`` (top-k of a global
+            search); None compares every crop with every reference.
+        reference_scores: ``ref_a, ref_b, global_score`` for same-flank
+            catalogue pairs; required with ``candidates`` so the fused score is
+            calibrated like the local one.
+        previous: the previous run's identities; provisional IDs are kept.
+        forbidden: (crop, individual) pairs a person rejected.
+        forced: crop → individual a person confirmed (source ``review``).
+        feature_cache: folder for per-crop features and backgrounds.
+    """
+    if candidates is not None and reference_scores is None:
+        raise ValueError(
+            "candidates with global scores need reference_scores (global scores of "
+            "catalogue reference pairs) to calibrate the fused score"
+        )
+    forced = forced or {}
+    forbidden = set(forbidden)
+    target = crops[crops["species"].isin(settings.target_species)]
+    target = target.sort_values("crop_id", ignore_index=True)
+    local = settings.local
+    backgrounds = (
+        build_backgrounds(images, crops, images_root, local, feature_cache)
+        if images_root is not None
+        else {}
+    )
+    crop_feats = crop_features(
+        target, images, crops_root, backgrounds, local, feature_cache
+    )
+    refs = reference_features(catalogue, local, feature_cache)
+    pairs = _catalogue_pairs(catalogue, refs, local)
+    precision = settings.target_precision
+    local_cal = fit_calibration(pairs, precision, uses_global=False)
+    fused_cal = (
+        fit_calibration(_with_global(pairs, reference_scores), precision, True)
+        if reference_scores is not None
+        else local_cal
+    )
+    scores = _scores(target, catalogue, crop_feats, refs, candidates, fused_cal, local)
+    tracks = link_tracks(target, images)
+    decided = decide_tracks(scores, tracks, fused_cal.threshold, forbidden)
+
+    by_track = tracks.groupby("track_id")
+    forced_track = {
+        t: majority([forced[c] for c in g["crop_id"] if c in forced], "")
+        for t, g in by_track
+        if any(c in forced for c in g["crop_id"])
+    }
+    open_tracks = [t for t in by_track.groups if t not in decided | forced_track]
+    clusters = new_individuals(
+        open_tracks, tracks, crop_feats, local_cal, settings.representatives, local
+    )
+    prev = {} if previous is None else previous[previous["is_new"].astype(bool)]
+    prev = (
+        dict(zip(prev["crop_id"], prev["individual_id"], strict=True))
+        if len(prev)
+        else {}
+    )
+    crop_ids_of = by_track["crop_id"].apply(list).to_dict()
+    crops_of = [[c for t in cluster for c in crop_ids_of[t]] for cluster in clusters]
+    taken = set(catalogue["individual_id"]) | set(forced.values())
+    names = stable_ids(crops_of, prev, taken, forbidden)
+
+    motion = by_track["motion_flank"].first().to_dict()
+    best_p = scores.groupby("crop_id")["probability"].max()
+    known = set(catalogue["individual_id"])
+    rows = []
+    for track_id, (ind, p, flank) in decided.items():
+        rows += [
+            (c, ind, False, "catalogue", p, flank, track_id)
+            for c in crop_ids_of[track_id]
+        ]
+    for track_id, ind in forced_track.items():
+        flank = motion[track_id]
+        if flank == "unknown" and ind in known:
+            mine = scores[scores["crop_id"].isin(crop_ids_of[track_id])]
+            mine = mine[mine["individual_id"] == ind]
+            if len(mine):
+                flank = mine.loc[mine["probability"].idxmax(), "flank"]
+        for c in crop_ids_of[track_id]:
+            source = "catalogue" if ind in known else "auto"
+            source = "review" if c in forced else source
+            rows.append((c, ind, ind not in known, source, 1.0, flank, track_id))
+    for cluster, name in zip(clusters, names, strict=True):
+        flank = majority([motion[t] for t in cluster], "unknown")
+        for t in cluster:
+            for c in crop_ids_of[t]:
+                score = 1.0 - float(best_p.get(c, 0.0))
+                rows.append((c, name, True, "auto", score, flank, t))
+    identities = pd.DataFrame(rows, columns=IDENTITY_COLUMNS)
+    identities = identities.sort_values("crop_id", ignore_index=True)
+    return Identification(
+        identities,
+        candidate_table(scores, forbidden, settings.candidates_kept),
+        {
+            "local": local_cal.report,
+            "fused": fused_cal.report if reference_scores is not None else None,
+            "n_crops": len(target),
+            "n_tracks": int(tracks["track_id"].nunique()),
+            "n_new_individuals": len(clusters),
+        },
+    )
