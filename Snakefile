@@ -13,6 +13,8 @@ include: "rules/simulate.smk"
 include: "rules/inventory.smk"
 include: "rules/detect.smk"
 include: "rules/crop.smk"
+include: "rules/embed.smk"
+include: "rules/identify.smk"
 
 
 rule all:

@@ -62,7 +62,17 @@ def get_final_outputs():
             "sequences.parquet",
             "crops.parquet",
         )
-    ]
+    ] + identify_outputs()
+
+
+def identify_outputs():
+    """Identification outputs, when a catalogue is configured (+ truth metrics)."""
+    if not config["identify"]["catalogue"]:
+        return []
+    outputs = [result("identities.parquet"), result("review/review.html")]
+    if "simulate" in config:
+        outputs.append(result("metrics.json"))
+    return outputs
 
 
 def detector_weights(wildcards):
@@ -112,3 +122,43 @@ def python_command(wildcards):
     if DeploymentMethod.CONDA in methods:
         return "python"
     return sys.executable
+
+
+def results_folder_of_input(wildcards, input):
+    """The results folder, derived from where the rule's first input lies."""
+    return str(Path(input[0]).parent)
+
+
+def embed_options(wildcards):
+    """Command-line options of `python -m trapline.embed` from config `embed`."""
+    embed = config["embed"]
+    options = f"--model {embed['model']} --batch-size {embed['batch_size']}"
+    if embed["weights"]:
+        options += f" --weights {embed['weights']}"
+    return options
+
+
+def fetch_targets(wildcards):
+    """What `fetch_models` downloads: the detector and the backbone, as configured."""
+    targets = []
+    detect = config["detect"]
+    if detect["detector"] != "precomputed" and not detect["detector"].endswith(".pt"):
+        targets.append(str(MODELS_DIR / megadetector_file(detect["detector"])))
+    if config["embed"]["model"] and not config["embed"]["weights"]:
+        targets.append(str(MODELS_DIR / "backbone.fetched"))
+    return targets
+
+
+def identify_inputs(wildcards):
+    """The identify rule's inputs: embeddings and decisions only when configured."""
+    inputs = {
+        "crops": result("crops.parquet"),
+        "images": result("images.parquet"),
+        "catalogue": config["identify"]["catalogue"],
+    }
+    if config["embed"]["model"]:
+        inputs["crop_store"] = result("embed/crops.parquet")
+        inputs["ref_store"] = result("embed/catalogue.parquet")
+    if config["identify"]["decisions"]:
+        inputs["decisions"] = config["identify"]["decisions"]
+    return inputs

@@ -1,7 +1,7 @@
 # The simulated season (demo and tests): images, stations table, truth, catalogue.
-# The image and catalogue folders are written beside the truth tables but not
-# declared as directory() outputs: Snakemake would drop a marker file into them,
-# and that file would then be part of the season.
+# The image folder is written beside the truth tables but not declared as a
+# directory() output: Snakemake would drop a marker file into it, and that file
+# would then be part of the season. (The catalogue reader ignores such a file.)
 if "simulate" in config:
 
     rule simulate_season:
@@ -11,6 +11,8 @@ if "simulate" in config:
             detections=simulated("truth/detections.parquet"),
             individuals=simulated("truth/individuals.parquet"),
             megadetector=simulated("truth/megadetector.json"),
+            settings=simulated("truth/settings.json"),
+            catalogue=directory(simulated("catalogue")),
         log:
             "logs/simulate_season.log",
         conda:

@@ -1,4 +1,4 @@
-# Snakemake entry point for rule fetch_models: maps snakemake.* onto trapline.
+# Snakemake entry point for rule fetch_megadetector: maps snakemake.* onto trapline.
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)

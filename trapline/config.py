@@ -115,6 +115,12 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
                     f"{str(expected)!r}; set '{key}: {expected}'"
                 )
         return problems
+    catalogue = config.get("identify", {}).get("catalogue")
+    if catalogue and not Path(catalogue).exists():
+        problems.append(
+            f"key 'identify.catalogue' = {catalogue!r}: no such folder or file; point "
+            "it at the known individuals (folder or CSV) or set it to null"
+        )
     for key, is_ok, what in (
         ("images_root", Path.is_dir, "folder"),
         ("stations", Path.is_file, "file"),

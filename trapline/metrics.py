@@ -10,11 +10,15 @@ cannot be linked from looks alone, so clustering is scored within each true flan
 
 from __future__ import annotations
 
+import json
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
+
+from trapline.tables import write_atomic
 
 IOU_MIN = 0.5
 
@@ -142,3 +146,28 @@ def identification_metrics(
         "pairwise_recall": both / same_true if same_true else float("nan"),
         "clustering_by_flank": clustering,
     }
+
+
+def metrics_stage(
+    identities_in: Path,
+    candidates_in: Path,
+    crops_in: Path,
+    images_in: Path,
+    truth_detections: Path,
+    truth_individuals: Path,
+    settings: dict,
+    out: Path,
+) -> None:
+    """The metrics rule: score identities against a simulated season's truth."""
+    crops = pd.read_parquet(crops_in)
+    truth = match_truth(
+        crops, pd.read_parquet(images_in), pd.read_parquet(truth_detections)
+    )
+    individuals = pd.read_parquet(truth_individuals)
+    known = set(individuals.loc[individuals["in_catalogue"], "individual_id"])
+    metrics = identification_metrics(
+        pd.read_parquet(identities_in), pd.read_parquet(candidates_in), truth, known
+    )
+    metrics["simulator"] = settings
+    text = json.dumps(metrics, indent=2, default=str)
+    write_atomic(out, lambda tmp: Path(tmp).write_text(text))

@@ -282,7 +282,43 @@ QUARANTINE = Table(
     ),
 )
 
-ALL_TABLES: tuple[Table, ...] = (IMAGES, QUARANTINE, DETECTIONS, SEQUENCES, CROPS)
+IDENTITIES = Table(
+    file="identities.parquet",
+    row="crop of a target species",
+    columns=(
+        Column("crop_id", pa.string(), "the crop"),
+        Column(
+            "individual_id",
+            pa.string(),
+            "a catalogue individual, a name given in "
+            "review, or a provisional `NEW0001`… kept stable across reruns",
+        ),
+        Column("is_new", pa.bool_(), "not a catalogue individual"),
+        Column(
+            "source",
+            pa.string(),
+            "`catalogue` (matched), `auto` (clustered new "
+            "individual) or `review` (decided by a person)",
+        ),
+        Column("score", pa.float64(), "calibrated probability of the decision"),
+        Column("flank", pa.string(), "`left`, `right` or `unknown`"),
+        Column(
+            "track_id",
+            pa.string(),
+            "the animal's track within its sequence "
+            "(crops of one track share one decision)",
+        ),
+    ),
+)
+
+ALL_TABLES: tuple[Table, ...] = (
+    IMAGES,
+    QUARANTINE,
+    DETECTIONS,
+    SEQUENCES,
+    CROPS,
+    IDENTITIES,
+)
 """The tables users read (the README documents each)."""
 
 

@@ -58,8 +58,22 @@ def test_megadetector_rule_runs_the_model_and_accounts_for_every_file(
     assert {i["file"] for i in listed} == set(images["path"])
 
 
-def test_missing_weights_plan_fetch_models(tmp_path):
+def test_missing_weights_plan_fetch_megadetector(tmp_path):
     done = run(tmp_path, config({"detector": "MDV5B"}), "-n")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "fetch_models" in done.stdout
+    assert "rule fetch_megadetector:" in done.stdout
     assert "resources/models/md_v5b.0.1.pt" in done.stdout
+
+
+def test_fetch_models_target_fetches_detector_and_backbone(tmp_path):
+    settings = config({"detector": "MDV5A"}) | {
+        "embed": {"model": "vit_small_patch14_reg4_dinov2.lvd142m"}
+    }  # noqa: E501
+    done = run(tmp_path, settings, "-n", "fetch_models")
+    assert done.returncode == 0, done.stdout + done.stderr
+    planned = {
+        line.split()[1].rstrip(":")
+        for line in done.stdout.splitlines()
+        if line.startswith(("rule ", "localrule "))
+    }
+    assert planned == {"fetch_megadetector", "fetch_backbone", "fetch_models"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -102,3 +103,52 @@ def test_bad_stations_cell_stops_the_run_naming_file_row_column(season_run, tmp_
     assert done.returncode != 0
     assert f"stations table {season / 'stations.csv'}, row 3" in done.stdout
     assert "'Setup_date' = '2026-02-30'" in done.stdout
+
+
+def test_identities_cover_only_the_target_species(season_run):
+    results = season_run / ".test/results"
+    identities = pd.read_parquet(results / "identities.parquet")
+    crops = pd.read_parquet(results / "crops.parquet").set_index("crop_id")
+    assert len(identities) > 0
+    assert set(crops.loc[identities["crop_id"], "species"]) == {"Lynx lynx"}
+    assert (results / "review/review.html").is_file()
+    metrics = json.loads((results / "metrics.json").read_text())
+    assert {"top1", "baks", "baus", "ari"} <= set(metrics)
+    assert metrics["simulator"]["seed"] == 3
+
+
+def test_review_decisions_rerun_only_identification_and_are_applied(season_run):
+    results = season_run / ".test/results"
+    identities = pd.read_parquet(results / "identities.parquet")
+    new = identities[identities["is_new"]]
+    assert len(new) > 0, "the tiny season should hold animals the catalogue lacks"
+    crop = new["crop_id"].iloc[0]
+    decisions = season_run / "my_decisions.csv"
+    decisions.write_text(
+        "crop_id,proposed_individual,decision,new_name,note\n"
+        f"{crop},{new['individual_id'].iloc[0]},new,Tom,named in review\n"
+    )
+    config = yaml.safe_load((ROOT / "tests/config/config.yaml").read_text())
+    config["identify"]["decisions"] = str(decisions)
+    path = season_run / "reviewed.yaml"
+    path.write_text(yaml.safe_dump(config))
+    plan = snakemake(season_run, "-n", config=path)
+    planned = {
+        line.split()[1].rstrip(":")
+        for line in plan.stdout.splitlines()
+        if line.startswith(("rule ", "localrule "))
+    }
+    assert planned == {"identify", "metrics", "all"}, plan.stdout
+    done = snakemake(season_run, config=path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = pd.read_parquet(results / "identities.parquet").set_index("crop_id")
+    assert after.loc[crop, "individual_id"] == "Tom"
+    assert after.loc[crop, "source"] == "review"
+    # Provisional IDs of the other new animals are not renumbered.
+    before = identities.set_index("crop_id")["individual_id"]
+    others = before[before.str.startswith("NEW") & (before.index != crop)]
+    track = identities.set_index("crop_id").loc[crop, "track_id"]
+    others = others[
+        identities.set_index("crop_id").loc[others.index, "track_id"] != track
+    ]
+    assert (after.loc[others.index, "individual_id"] == others).all()

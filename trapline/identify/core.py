@@ -223,6 +223,8 @@ def identify(
     known = set(catalogue["individual_id"])
     rows = []
     for track_id, (ind, p, flank) in decided.items():
+        if track_id in forced_track:  # a person's decision overrides the match
+            continue
         rows += [
             (c, ind, False, "catalogue", p, flank, track_id)
             for c in crop_ids_of[track_id]

@@ -1,0 +1,70 @@
+# Stage 4: embeddings of crops and catalogue (timm), when a model is configured.
+# The stores are update() outputs: Snakemake keeps them between runs, so a crop
+# already embedded by the same model is not embedded again.
+if config["embed"]["model"]:
+
+    # Login node, with internet: `snakemake --cores 1 fetch_models`.
+    rule fetch_backbone:
+        output:
+            str(MODELS_DIR / "backbone.fetched"),
+        log:
+            "logs/fetch_backbone.log",
+        localrule: True
+        conda:
+            "../envs/embed.yaml"
+        params:
+            model=lookup(dpath="embed/model", within=config),
+        script:
+            "../scripts/fetch_backbone.py"
+
+    rule embed_crops:
+        input:
+            crops=result("crops.parquet"),
+        output:
+            store=update(result("embed/crops.parquet")),
+        log:
+            "logs/embed_crops.log",
+        benchmark:
+            "benchmarks/embed_crops.tsv"
+        conda:
+            "../envs/embed.yaml"
+        threads: 4
+        resources:
+            gpu=1,
+        params:
+            results=results_folder_of_input,
+            options=embed_options,
+            package=workflow.basedir,
+            python=python_command,
+        shell:
+            "PYTHONPATH={params.package} {params.python} -m trapline.embed"
+            " --crops {input.crops} --results {params.results}"
+            " --out {output.store} {params.options} --threads {threads} > {log} 2>&1"
+
+    rule embed_catalogue:
+        input:
+            catalogue=config["identify"]["catalogue"] or [],
+        output:
+            store=update(result("embed/catalogue.parquet")),
+        log:
+            "logs/embed_catalogue.log",
+        conda:
+            "../envs/embed.yaml"
+        threads: 4
+        resources:
+            gpu=1,
+        params:
+            options=embed_options,
+            package=workflow.basedir,
+            python=python_command,
+        shell:
+            "PYTHONPATH={params.package} {params.python} -m trapline.embed"
+            " --catalogue {input.catalogue}"
+            " --out {output.store} {params.options} --threads {threads} > {log} 2>&1"
+
+
+# Everything a run needs from the internet, in one target for a login node.
+rule fetch_models:
+    input:
+        fetch_targets,
+    localrule: True

@@ -1,0 +1,54 @@
+# Stage 5: which individual is in each target-species crop; review; metrics.
+if config["identify"]["catalogue"]:
+
+    rule identify:
+        input:
+            unpack(identify_inputs),
+        output:
+            identities=result("identities.parquet"),
+            candidates=result("identify/candidates.parquet"),
+            calibration=result("identify/calibration.json"),
+            review_sheet=result("review/review.html"),
+            review_decisions=result("review/decisions.csv"),
+        log:
+            "logs/identify.log",
+        benchmark:
+            "benchmarks/identify.tsv"
+        conda:
+            "../envs/identify.yaml"
+        threads: 2
+        params:
+            results=results_folder_of_input,
+            images_root=config["images_root"],
+            target_species=lookup(dpath="target_species", within=config),
+            target_precision=lookup(dpath="identify/target_precision", within=config),
+            top_k=lookup(dpath="identify/top_k", within=config),
+            exact_max_refs=lookup(dpath="identify/exact_max_refs", within=config),
+            index_method=lookup(dpath="identify/index_method", within=config),
+            nprobe=lookup(dpath="identify/nprobe", within=config),
+            review_low=lookup(dpath="identify/review_low", within=config),
+            review_high=lookup(dpath="identify/review_high", within=config),
+        script:
+            "../scripts/identify.py"
+
+
+if config["identify"]["catalogue"] and "simulate" in config:
+
+    # Scores against the simulated season's truth (top-1, BAKS/BAUS, ARI).
+    rule metrics:
+        input:
+            identities=result("identities.parquet"),
+            candidates=result("identify/candidates.parquet"),
+            crops=result("crops.parquet"),
+            images=result("images.parquet"),
+            truth_detections=simulated("truth/detections.parquet"),
+            truth_individuals=simulated("truth/individuals.parquet"),
+            settings=simulated("truth/settings.json"),
+        output:
+            result("metrics.json"),
+        log:
+            "logs/metrics.log",
+        conda:
+            "../envs/identify.yaml"
+        script:
+            "../scripts/metrics.py"
