@@ -144,6 +144,7 @@ def test_review_decisions_rerun_only_identification_and_are_applied(season_run):
     after = pd.read_parquet(results / "identities.parquet").set_index("crop_id")
     assert after.loc[crop, "individual_id"] == "Tom"
     assert after.loc[crop, "source"] == "review"
+    assert after.loc[crop, "is_new"], "a name given in review is not a catalogue animal"
     # Provisional IDs of the other new animals are not renumbered.
     before = identities.set_index("crop_id")["individual_id"]
     others = before[before.str.startswith("NEW") & (before.index != crop)]

@@ -91,9 +91,9 @@ def identify_stage(
     decisions = read_decisions(inputs.decisions)
     registry = out.identities.parent / "identify" / "registry.parquet"
     previous = pd.read_parquet(registry) if registry.is_file() else None
-    catalogue = _with_reviewed(
-        read_catalogue(inputs.catalogue), crops, decisions.forced, previous, inputs
-    )
+    catalogue = read_catalogue(inputs.catalogue)
+    known = set(catalogue["individual_id"])  # the user's catalogue, before review
+    catalogue = _with_reviewed(catalogue, crops, decisions.forced, previous, inputs)
     candidates, reference_scores = _global_scores(
         inputs, crops, catalogue, index, top_k
     )
@@ -117,11 +117,8 @@ def identify_stage(
     identities, conflicts = link_flanks(
         result.identities, simultaneous_pairs(target, images)
     )
-    identities["is_new"] = ~identities["individual_id"].isin(
-        set(catalogue["individual_id"])
-    ) & ~identities["crop_id"].isin(
-        [c for c, i in decisions.forced.items() if i in set(catalogue["individual_id"])]
-    )
+    # Flank links may have renamed a new animal to a catalogue one.
+    identities["is_new"] = ~identities["individual_id"].isin(known)
     report = result.calibration | {"flank_link_conflicts": conflicts}
     _write(out, identities, result.candidates, report)
     write_atomic(registry, lambda tmp: identities.to_parquet(tmp))
