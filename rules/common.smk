@@ -75,15 +75,24 @@ def identify_outputs():
     return outputs
 
 
+def detector_download():
+    """Where fetch_models saves the detector; None when there is nothing to fetch
+    (imported detections, or a .pt path of the user's own)."""
+    detector = config["detect"]["detector"]
+    if detector == "precomputed" or detector.endswith(".pt"):
+        return None
+    return str(MODELS_DIR / megadetector_file(detector))
+
+
 def detector_weights(wildcards):
     """The MegaDetector checkpoint: found locally, or the file fetch_models makes."""
     detect = config["detect"]
     try:
         return str(megadetector_weights(detect["detector"], detect["weights"]))
     except WeightsError:
-        if detect["weights"] or detect["detector"].endswith(".pt"):
+        if detect["weights"] or detector_download() is None:
             raise
-        return str(MODELS_DIR / megadetector_file(detect["detector"]))
+        return detector_download()
 
 
 def stage_quarantines(wildcards):
@@ -140,10 +149,7 @@ def embed_options(wildcards):
 
 def fetch_targets(wildcards):
     """What `fetch_models` downloads: the detector and the backbone, as configured."""
-    targets = []
-    detect = config["detect"]
-    if detect["detector"] != "precomputed" and not detect["detector"].endswith(".pt"):
-        targets.append(str(MODELS_DIR / megadetector_file(detect["detector"])))
+    targets = [detector_download()] if detector_download() else []
     if config["embed"]["model"] and not config["embed"]["weights"]:
         targets.append(str(MODELS_DIR / "backbone.fetched"))
     return targets

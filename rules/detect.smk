@@ -17,19 +17,21 @@ if config["detect"]["detector"] == "precomputed":
 
 else:
 
-    # Login node, with internet: `snakemake --cores 1 fetch_models`.
-    rule fetch_megadetector:
-        output:
-            str(MODELS_DIR / megadetector_file(config["detect"]["detector"])),
-        log:
-            "logs/fetch_megadetector.log",
-        localrule: True
-        conda:
-            "../envs/detect.yaml"
-        params:
-            detector=lookup(dpath="detect/detector", within=config),
-        script:
-            "../scripts/fetch_megadetector.py"
+    if detector_download():
+
+        # Login node, with internet: `snakemake --cores 1 fetch_models`.
+        rule fetch_megadetector:
+            output:
+                detector_download(),
+            log:
+                "logs/fetch_megadetector.log",
+            localrule: True
+            conda:
+                "../envs/detect.yaml"
+            params:
+                detector=lookup(dpath="detect/detector", within=config),
+            script:
+                "../scripts/fetch_megadetector.py"
 
     # Its own process (python -m): the decode workers are spawned, and a spawned
     # worker re-imports the main module, which must not be a Snakemake script.
