@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trapline.mdformat import write_batch_json
+from trapline.mdformat import CATEGORIES, write_batch_json
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
 from trapline.tables import (
     DETECTIONS,
@@ -25,7 +25,7 @@ from trapline.tables import (
     SEQUENCES,
 )
 
-CATEGORY_NAMES = ("animal", "person", "vehicle")
+CATEGORY_NAMES = tuple(CATEGORIES.values())
 
 
 @dataclass(frozen=True)
@@ -149,11 +149,12 @@ def detections_stage(
         if column not in raw.columns:
             raw[column] = None
     raw = raw[raw["image_id"].isin(images["image_id"])]
-    held = privacy_holds(images, kept_boxes(raw, rules), rules)
+    boxes = kept_boxes(raw, rules)
+    held = privacy_holds(images, boxes, rules)
     held_paths = {q.path for q in held}
     images = images[~images["path"].isin(held_paths)].reset_index(drop=True)
     raw = raw[raw["image_id"].isin(images["image_id"])]
-    boxes = kept_boxes(raw, rules)
+    boxes = boxes[boxes["image_id"].isin(images["image_id"])].reset_index(drop=True)
     summary = image_summary(images, boxes, rules)
     DETECTIONS.write(boxes, out.detections)
     detector = raw["detector"].iloc[0] if len(raw) else "none"
