@@ -14,6 +14,7 @@ include: "rules/inventory.smk"
 include: "rules/detect.smk"
 include: "rules/crop.smk"
 include: "rules/embed.smk"
+include: "rules/species.smk"
 include: "rules/identify.smk"
 
 

@@ -21,13 +21,17 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.trapline-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ install.sh -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ install.sh -nt "$stamp" ] \
+    || [ envs/speciesnet.txt -nt "$stamp" ]; then
     echo "[install] pip: trapline and its dependencies" >&2
     .venv/bin/python -m pip install -q --upgrade pip
     # megadetector pins ultralytics-yolov5 0.1.1, published only as a source
     # archive whose setup.py downloads a README: build that wheel offline first.
     .venv/bin/python envs/build_yolov5_wheel.py .wheels >/dev/null
     .venv/bin/python -m pip install -q --find-links .wheels -e ".[dev]"
+    # SpeciesNet (species.backend: speciesnet) without its PyPI `yolov5`, which
+    # would overwrite MegaDetector's: see envs/speciesnet.txt.
+    .venv/bin/python -m pip install -q --no-deps -r envs/speciesnet.txt
     touch "$stamp"
 fi
 echo "[install] ready: $(.venv/bin/snakemake --version | head -1) snakemake," \

@@ -61,6 +61,7 @@ def get_final_outputs():
             "detections.json",
             "sequences.parquet",
             "crops.parquet",
+            "species_counts.parquet",
         )
     ] + identify_outputs()
 
@@ -115,11 +116,6 @@ def season_folder(wildcards, output):
     return str(Path(output.files).parent.parent)
 
 
-def results_folder(wildcards, output):
-    """The results folder, derived from where the rule's first output goes."""
-    return str(Path(output[0]).parent)
-
-
 def python_command(wildcards):
     """The Python that runs `python -m trapline…` commands.
 
@@ -138,6 +134,13 @@ def results_folder_of_input(wildcards, input):
     return str(Path(input[0]).parent)
 
 
+def results_folder_of_crops(wildcards, input=None, output=None):
+    """The results folder, derived from the crops folder or the internal crops table."""
+    if output is not None and "folder" in output.keys():
+        return str(Path(output.folder).parent)
+    return str(Path(input.crops).parent.parent)
+
+
 def embed_options(wildcards):
     """Command-line options of `python -m trapline.embed` from config `embed`."""
     embed = config["embed"]
@@ -148,11 +151,52 @@ def embed_options(wildcards):
 
 
 def fetch_targets(wildcards):
-    """What `fetch_models` downloads: the detector and the backbone, as configured."""
+    """What `fetch_models` downloads: detector, backbone, SpeciesNet, as configured."""
     targets = [detector_download()] if detector_download() else []
     if config["embed"]["model"] and not config["embed"]["weights"]:
         targets.append(str(MODELS_DIR / "backbone.fetched"))
+    species = config["species"]
+    if (
+        species["backend"] == "speciesnet"
+        and not Path(species["speciesnet"]["model"]).is_dir()
+    ):
+        targets.append(str(MODELS_DIR / "speciesnet.fetched"))
     return targets
+
+
+def species_inputs(wildcards):
+    """The species rule's inputs: the embedding stores only for the fewshot backend."""
+    inputs = {
+        "images": result("inventory/images.parquet"),
+        "summary": result("detect/image_summary.parquet"),
+        "raw": result("detect/raw.parquet"),
+        "detections": result("detect/detections.parquet"),
+        "crops": result("crop/crops.parquet"),
+    }
+    if config["species"]["backend"] == "fewshot":
+        inputs["crop_store"] = result("embed/crops.parquet")
+        inputs["reference_store"] = result("embed/species_reference.parquet")
+        inputs["reference"] = config["species"]["reference"]
+    return inputs
+
+
+def species_settings(wildcards):
+    """Config `species` flattened into trapline.species.SpeciesSettings' fields."""
+    species = config["species"]
+    smoothing = species["smoothing"]
+    return {
+        "backend": species["backend"],
+        "min_conf": species["min_conf"],
+        "names": species["names"],
+        "smoothing": smoothing["enabled"],
+        "smoothing_min_votes": smoothing["min_votes"],
+        "smoothing_keep_conf": smoothing["keep_conf"],
+        "k": species["k"],
+        "min_similarity": species["min_similarity"],
+        "speciesnet_model": species["speciesnet"]["model"],
+        "country": species["speciesnet"]["country"],
+        "admin1_region": species["speciesnet"]["admin1_region"],
+    }
 
 
 def identify_inputs(wildcards):

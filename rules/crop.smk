@@ -2,10 +2,10 @@
 rule crop:
     input:
         images=result("inventory/images.parquet"),
-        detections=result("detections.parquet"),
+        detections=result("detect/detections.parquet"),
         summary=result("detect/image_summary.parquet"),
     output:
-        crops=result("crops.parquet"),
+        crops=result("crop/crops.parquet"),
         folder=directory(result("crops")),
         quarantine=result("crop/quarantine.parquet"),
     log:
@@ -17,7 +17,7 @@ rule crop:
     threads: 2
     params:
         images_root=config["images_root"],
-        results=results_folder,
+        results=results_folder_of_crops,
         min_conf=lookup(dpath="crop/min_conf", within=config),
         padding=lookup(dpath="crop/padding", within=config),
         quality=lookup(dpath="crop/quality", within=config),

@@ -73,8 +73,7 @@ rule detections:
         raw=result("detect/raw.parquet"),
         failed=result("detect/quarantine.parquet"),
     output:
-        detections=result("detections.parquet"),
-        json=result("detections.json"),
+        detections=result("detect/detections.parquet"),
         sequences=result("sequences.parquet"),
         summary=result("detect/image_summary.parquet"),
         privacy=result("detect/privacy.parquet"),

@@ -19,7 +19,7 @@ if config["embed"]["model"]:
 
     rule embed_crops:
         input:
-            crops=result("crops.parquet"),
+            crops=result("crop/crops.parquet"),
         output:
             store=update(result("embed/crops.parquet")),
         log:
@@ -32,7 +32,7 @@ if config["embed"]["model"]:
         resources:
             gpu=1,
         params:
-            results=results_folder_of_input,
+            results=results_folder_of_crops,
             options=embed_options,
             package=workflow.basedir,
             python=python_command,
@@ -61,6 +61,29 @@ if config["embed"]["model"]:
             "PYTHONPATH={params.package} {params.python} -m trapline.embed"
             " --catalogue {input.catalogue}"
             " --out {output.store} {params.options} --threads {threads} > {log} 2>&1"
+
+    if config["species"]["backend"] == "fewshot":
+
+        rule embed_species_reference:
+            input:
+                reference=config["species"]["reference"],
+            output:
+                store=update(result("embed/species_reference.parquet")),
+            log:
+                "logs/embed_species_reference.log",
+            conda:
+                "../envs/embed.yaml"
+            threads: 4
+            resources:
+                gpu=1,
+            params:
+                options=embed_options,
+                package=workflow.basedir,
+                python=python_command,
+            shell:
+                "PYTHONPATH={params.package} {params.python} -m trapline.embed"
+                " --species-reference {input.reference}"
+                " --out {output.store} {params.options} --threads {threads} > {log} 2>&1"
 
 
 # Everything a run needs from the internet, in one target for a login node.

@@ -41,6 +41,7 @@ if config["identify"]["catalogue"] and "simulate" in config:
             candidates=result("identify/candidates.parquet"),
             crops=result("crops.parquet"),
             images=result("images.parquet"),
+            detections=result("detections.parquet"),
             truth_detections=simulated("truth/detections.parquet"),
             truth_individuals=simulated("truth/individuals.parquet"),
             settings=simulated("truth/settings.json"),
@@ -50,5 +51,7 @@ if config["identify"]["catalogue"] and "simulate" in config:
             "logs/metrics.log",
         conda:
             "../envs/identify.yaml"
+        params:
+            target_species=lookup(dpath="target_species", within=config),
         script:
             "../scripts/metrics.py"

@@ -16,8 +16,10 @@ metrics_stage(
     Path(i.candidates),
     Path(i.crops),
     Path(i.images),
+    Path(i.detections),
     Path(i.truth_detections),
     Path(i.truth_individuals),
     json.loads(Path(i.settings).read_text()),
+    list(snakemake.params.target_species),
     Path(snakemake.output[0]),
 )

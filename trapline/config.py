@@ -103,6 +103,7 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
             "key 'detect.detector' = 'precomputed' needs 'detect.precomputed': the "
             "MegaDetector batch-output JSON to import"
         )
+    problems += _species_problems(config)
     season = config.get("simulate", {}).get("season")
     if season is not None:
         for key, expected in (
@@ -130,6 +131,27 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
                 f"key '{key}' = {config[key]!r}: no such {what}; point it at the "
                 f"season's {'image folder' if what == 'folder' else 'stations CSV'}"
             )
+    return problems
+
+
+def _species_problems(config: dict[str, Any]) -> list[str]:
+    """The few-shot backend needs a backbone and a reference folder."""
+    species = config.get("species", {})
+    if species.get("backend") != "fewshot":
+        return []
+    problems = []
+    if not config.get("embed", {}).get("model", "default"):
+        problems.append(
+            "key 'species.backend' = 'fewshot' labels crops by their embeddings but "
+            "'embed.model' is null: name a timm model (e.g. "
+            "vit_large_patch14_reg4_dinov2.lvd142m) or choose another backend"
+        )
+    reference = species.get("reference")
+    if not reference or not Path(reference).is_dir():
+        problems.append(
+            f"key 'species.reference' = {reference!r}: the fewshot backend needs a "
+            "folder of labelled images, <species>/*.jpg"
+        )
     return problems
 
 

@@ -20,10 +20,10 @@ from tqdm import tqdm
 from trapline.jpeg import strict_decoding
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
 from trapline.tables import (
-    CROPS,
-    DETECTIONS,
+    CROP_BOXES,
     IMAGE_SUMMARY,
     INVENTORY,
+    KEPT_DETECTIONS,
     QUARANTINE,
     write_atomic,
 )
@@ -142,8 +142,6 @@ def _crop_image(
                 "bbox_w": box.bbox_w,
                 "bbox_h": box.bbox_h,
                 "conf": box.conf,
-                "species": getattr(box, "species", None),
-                "species_conf": getattr(box, "species_conf", None),
                 "crop_left": left,
                 "crop_top": top,
                 "crop_width": right - left,
@@ -169,7 +167,7 @@ def crop_stage(
     kept = set(IMAGE_SUMMARY.read(summary_in)["image_id"])
     images = images[images["image_id"].isin(kept)]
     crops, failed = crop_animals(
-        images_root, images, DETECTIONS.read(detections_in), results, settings
+        images_root, images, KEPT_DETECTIONS.read(detections_in), results, settings
     )
-    CROPS.write(crops if len(crops) else CROPS.empty(), crops_out)
+    CROP_BOXES.write(crops if len(crops) else CROP_BOXES.empty(), crops_out)
     QUARANTINE.write(quarantine_frame(failed), quarantine_out)

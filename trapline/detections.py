@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from trapline.mdformat import CATEGORIES, write_batch_json
+from trapline.mdformat import CATEGORIES
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
 from trapline.tables import (
-    DETECTIONS,
     IMAGE_SUMMARY,
     INVENTORY,
+    KEPT_DETECTIONS,
     QUARANTINE,
     RAW_DETECTIONS,
     SEQUENCES,
@@ -145,20 +145,14 @@ def detections_stage(
     images = INVENTORY.read(inventory_in)
     images = images[~images["path"].isin(failed)]
     raw = RAW_DETECTIONS.read(raw_in)
-    for column in ("species", "species_conf"):
-        if column not in raw.columns:
-            raw[column] = None
     raw = raw[raw["image_id"].isin(images["image_id"])]
     boxes = kept_boxes(raw, rules)
     held = privacy_holds(images, boxes, rules)
     held_paths = {q.path for q in held}
     images = images[~images["path"].isin(held_paths)].reset_index(drop=True)
-    raw = raw[raw["image_id"].isin(images["image_id"])]
     boxes = boxes[boxes["image_id"].isin(images["image_id"])].reset_index(drop=True)
     summary = image_summary(images, boxes, rules)
-    DETECTIONS.write(boxes, out.detections)
-    detector = raw["detector"].iloc[0] if len(raw) else "none"
-    write_batch_json(out.json, images, raw, detector)
+    KEPT_DETECTIONS.write(boxes, out.detections)
     SEQUENCES.write(sequence_summary(images, summary), out.sequences)
     IMAGE_SUMMARY.write(summary, out.summary)
     QUARANTINE.write(quarantine_frame(held), out.privacy)
@@ -169,7 +163,6 @@ class DetectionOutputs:
     """Where :func:`detections_stage` writes."""
 
     detections: Path
-    json: Path
     sequences: Path
     summary: Path
     privacy: Path

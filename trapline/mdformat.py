@@ -38,9 +38,9 @@ def read_precomputed(
         images: rows of ``images.parquet``.
 
     Returns:
-        Raw boxes (with ``species``/``species_conf`` from per-detection
-        ``classifications`` where the file has them) and the inventory images the
-        file does not list or marks as failed.
+        Raw boxes (with ``classifier_species``/``classifier_conf`` from
+        per-detection ``classifications`` where the file has them) and the
+        inventory images the file does not list or marks as failed.
     """
     try:
         data = json.loads(Path(path).read_text())
@@ -69,10 +69,7 @@ def read_precomputed(
         Quarantined(p, "detect", Reason.NOT_IN_PRECOMPUTED, f"not listed in {path}")
         for p in missing
     ]
-    frame = raw_frame(rows)
-    frame["species"] = [r.get("species") for r in rows]
-    frame["species_conf"] = pd.array([r.get("species_conf") for r in rows], "Float64")
-    return frame, failed
+    return raw_frame(rows), failed
 
 
 def box_rows(
@@ -89,7 +86,7 @@ def box_rows(
             optionally ``classifications``).
         categories: the file's ``detection_categories``.
         classes: the file's ``classification_categories``; the top classification
-            becomes ``species``/``species_conf``.
+            becomes ``classifier_species``/``classifier_conf``.
     """
     rows = []
     ordered = sorted(detections, key=lambda d: -float(d["conf"]))
@@ -108,16 +105,21 @@ def box_rows(
         }
         if classes and det.get("classifications"):
             cid, score = max(det["classifications"], key=lambda c: c[1])
-            row["species"], row["species_conf"] = classes[cid], float(score)
+            row["classifier_species"] = classes[cid]
+            row["classifier_conf"] = float(score)
         rows.append(row)
     return rows
 
 
 def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows of boxes as a frame with the raw-detections columns, even when empty."""
-    columns = ["image_id", "det_index", "category", "conf"]
-    columns += ["bbox_x", "bbox_y", "bbox_w", "bbox_h", "detector"]
-    frame = pd.DataFrame(rows, columns=columns)
+    """Rows of boxes as a frame with the raw-detections columns, even when empty.
+
+    Boxes no classifier has seen get null ``classifier_species``/``classifier_conf``.
+    """
+    frame = pd.DataFrame(rows, columns=RAW_DETECTIONS.names)
+    species = frame["classifier_species"].astype(object)
+    frame["classifier_species"] = species.where(species.notna(), None)
+    frame["classifier_conf"] = pd.array(frame["classifier_conf"], "Float64")
     return frame.astype({"det_index": "int32", "conf": "float64"})
 
 

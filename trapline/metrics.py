@@ -45,21 +45,99 @@ def match_truth(
         truth: ``path`` (relative to the images root, as in the images table),
             ``individual_id, flank, bbox_x..bbox_h``.
     """
+    matched = match_boxes(
+        crops, images, truth[truth["individual_id"].notna()], ["individual_id", "flank"]
+    )
+    names = {"individual_id": "true_id", "flank": "true_flank"}
+    return matched.rename(columns=names)[["crop_id", "true_id", "true_flank"]]
+
+
+def match_boxes(
+    boxes: pd.DataFrame,
+    images: pd.DataFrame,
+    truth: pd.DataFrame,
+    take: list[str],
+) -> pd.DataFrame:
+    """Each box's best-overlapping true box (IoU > 0.5) and its ``take`` columns.
+
+    Args:
+        boxes: ``image_id``, ``bbox_x..bbox_h`` and the rest of their columns.
+        truth: ``path`` and ``bbox_x..bbox_h`` of the true boxes.
+
+    Returns:
+        The matched boxes with the true box's ``take`` columns added.
+    """
     box = ["bbox_x", "bbox_y", "bbox_w", "bbox_h"]
-    paths = crops.join(images.set_index("image_id")["path"], on="image_id")
-    rows = []
+    paths = boxes.join(images.set_index("image_id")["path"], on="image_id")
+    by_path = dict(tuple(truth.groupby("path")))
+    rows, found = [], []
     for path, group in paths.groupby("path"):
-        true = truth[(truth["path"] == path) & truth["individual_id"].notna()]
-        if true.empty:
+        true = by_path.get(path)
+        if true is None:
             continue
         iou = _iou(group[box].to_numpy(float), true[box].to_numpy(float))
-        best = iou.argmax(axis=1)
-        for crop_id, k, value in zip(group["crop_id"], best, iou.max(1), strict=True):
-            if value > IOU_MIN:
-                rows.append(
-                    (crop_id, true["individual_id"].iloc[k], true["flank"].iloc[k])
-                )
-    return pd.DataFrame(rows, columns=["crop_id", "true_id", "true_flank"])
+        best, value = iou.argmax(axis=1), iou.max(axis=1)
+        for index, k, v in zip(group.index, best, value, strict=True):
+            if v > IOU_MIN:
+                rows.append(index)
+                found.append(true[take].iloc[k].to_list())
+    matched = boxes.loc[rows].reset_index(drop=True)
+    matched[take] = pd.DataFrame(found, columns=take)
+    return matched
+
+
+def species_metrics(
+    detections: pd.DataFrame,
+    images: pd.DataFrame,
+    truth: pd.DataFrame,
+    identified: pd.DataFrame,
+    target: list[str],
+) -> dict:
+    """Species labels against the simulated truth, and the target filter's leaks.
+
+    Args:
+        detections: ``detections.parquet``.
+        truth: the simulator's true boxes (``category``, ``species``).
+        identified: the crops in ``identities.parquet`` with their boxes.
+        target: config ``target_species``.
+
+    Returns:
+        Accuracy over matched animal boxes (``unknown`` counts as wrong), the share
+        left ``unknown``, precision/recall per species, and how many identified
+        crops truly belong to a non-target species (0 is the goal).
+    """
+    animals = detections[detections["category"] == "animal"]
+    true_animals = truth[truth["category"] == "animal"]
+    matched = match_boxes(animals, images, true_animals, ["species"])
+    matched = matched.rename(columns={"species": "true_species"})
+    matched["species"] = (
+        animals.set_index(["image_id", "det_index"])
+        .loc[
+            list(zip(matched["image_id"], matched["det_index"], strict=True)), "species"
+        ]
+        .to_numpy()
+    )
+    correct = matched["species"] == matched["true_species"]
+    per_species = {}
+    for name in sorted(set(matched["true_species"]) | set(matched["species"])):
+        said, true = matched["species"] == name, matched["true_species"] == name
+        per_species[name] = {
+            "precision": float(correct[said].mean()) if said.any() else None,
+            "recall": float(correct[true].mean()) if true.any() else None,
+            "boxes": int(true.sum()),
+        }
+    leaks = match_boxes(identified, images, true_animals, ["species"])
+    return {
+        "animal_boxes": int(len(animals)),
+        "matched_to_truth": int(len(matched)),
+        "accuracy": float(correct.mean()) if len(matched) else None,
+        "unknown_share": float((matched["species"] == "unknown").mean())
+        if len(matched)
+        else None,
+        "per_species": per_species,
+        "identified_crops": int(len(identified)),
+        "identified_non_target": int((~leaks["species"].isin(target)).sum()),
+    }
 
 
 def _pair_counts(true: np.ndarray, pred: np.ndarray) -> tuple[int, int, int]:
@@ -153,20 +231,30 @@ def metrics_stage(
     candidates_in: Path,
     crops_in: Path,
     images_in: Path,
+    detections_in: Path,
     truth_detections: Path,
     truth_individuals: Path,
     settings: dict,
+    target: list[str],
     out: Path,
 ) -> None:
-    """The metrics rule: score identities against a simulated season's truth."""
+    """The metrics rule: score species and identities against a simulated truth."""
     crops = pd.read_parquet(crops_in)
-    truth = match_truth(
-        crops, pd.read_parquet(images_in), pd.read_parquet(truth_detections)
-    )
+    images = pd.read_parquet(images_in)
+    truth_boxes = pd.read_parquet(truth_detections)
+    truth = match_truth(crops, images, truth_boxes)
     individuals = pd.read_parquet(truth_individuals)
     known = set(individuals.loc[individuals["in_catalogue"], "individual_id"])
+    identities = pd.read_parquet(identities_in)
     metrics = identification_metrics(
-        pd.read_parquet(identities_in), pd.read_parquet(candidates_in), truth, known
+        identities, pd.read_parquet(candidates_in), truth, known
+    )
+    metrics["species"] = species_metrics(
+        pd.read_parquet(detections_in),
+        images,
+        truth_boxes,
+        crops[crops["crop_id"].isin(identities["crop_id"])],
+        target,
     )
     metrics["simulator"] = settings
     text = json.dumps(metrics, indent=2, default=str)

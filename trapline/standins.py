@@ -90,3 +90,80 @@ def megadetector_standin(path: Path, size: str = "n6", seed: int = 0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": model.half(), "epoch": -1}, path)
     return path
+
+
+SPECIESNET_CLASSIFIER = "always_crop_99710272_22x8_v12_epoch_00148"
+"""File stem of SpeciesNet v4's classifier, as its ``info.json`` names it."""
+
+
+def speciesnet_standin(
+    folder: Path,
+    labels: list[str],
+    geofence: dict | None = None,
+    favour: int | None = None,
+    seed: int = 0,
+) -> Path:
+    """A SpeciesNet v4 model folder with a random EfficientNetV2-M classifier.
+
+    SpeciesNet's classifier is EfficientNet V2 M on 480×480 NHWC input in [0, 1],
+    stored as a whole pickled ``torch.fx.GraphModule``; this writes the same kind
+    of file (traced from torchvision's architecture) plus ``info.json``, the
+    labels, taxonomy and geofence files SpeciesNet's loader reads.
+
+    Args:
+        labels: SpeciesNet label strings, ``uuid;class;order;family;genus;species;
+            common name``, one per output.
+        geofence: the geofence rules (``{"class;order;family;genus;species":
+            {"allow": {"USA": []}}}``).
+        favour: a label index whose logit gets a large bias, so the random network
+            still answers predictably (for geofence tests).
+    """
+    import json
+
+    import torch
+    import torchvision
+
+    class NHWC(torch.nn.Module):
+        def __init__(self, net: torch.nn.Module) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.net(x.permute(0, 3, 1, 2))
+
+    torch.manual_seed(seed)
+    net = torchvision.models.efficientnet_v2_m(weights=None, num_classes=len(labels))
+    if favour is not None:
+        with torch.no_grad():
+            net.classifier[-1].bias[favour] = 50.0
+    module = torch.fx.symbolic_trace(NHWC(net).eval())
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save(module, folder / f"{SPECIESNET_CLASSIFIER}.pt")
+    text = "\n".join(labels) + "\n"
+    (folder / f"{SPECIESNET_CLASSIFIER}.labels.txt").write_text(text)
+    (folder / "taxonomy_release.txt").write_text(text)
+    (folder / "geofence_release.json").write_text(json.dumps(geofence or {}))
+    info = {
+        "version": "4.0.3a-standin",
+        "type": "always_crop",
+        "classifier": f"{SPECIESNET_CLASSIFIER}.pt",
+        "classifier_labels": f"{SPECIESNET_CLASSIFIER}.labels.txt",
+        "detector": "md_v5a.0.0.pt",
+        "taxonomy": "taxonomy_release.txt",
+        "geofence": "geofence_release.json",
+    }
+    (folder / "info.json").write_text(json.dumps(info, indent=1))
+    return folder
+
+
+def vit_standin(path: Path, model: str, image_size: int, seed: int = 0) -> Path:
+    """A timm ViT with random weights saved as safetensors (the local-file path)."""
+    import timm
+    import torch
+    from safetensors.torch import save_file
+
+    torch.manual_seed(seed)
+    net = timm.create_model(model, pretrained=False, num_classes=0, img_size=image_size)
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, path)
+    return path

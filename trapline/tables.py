@@ -200,21 +200,46 @@ RAW_DETECTIONS = Table(
         Column("bbox_w", pa.float64(), "width, fraction of image width"),
         Column("bbox_h", pa.float64(), "height, fraction of image height"),
         Column("detector", pa.string(), "model file, or the imported JSON's name"),
+        Column(
+            "classifier_species",
+            pa.string(),
+            "the species classifier's top label for the box, as it gave it "
+            "(null where none classified it)",
+        ),
+        Column("classifier_conf", pa.float64(), "the classifier's probability"),
+    ),
+)
+
+KEPT_DETECTIONS = Table(
+    file="detect/detections.parquet",
+    row="box above its category's threshold, before species labels (internal)",
+    columns=RAW_DETECTIONS.columns,
+)
+
+SPECIES_COLUMNS = (
+    Column(
+        "species",
+        pa.string(),
+        "species label (names mapped by `species.names`); `unknown` where no "
+        "backend was confident enough; null for people and vehicles",
+    ),
+    Column(
+        "species_conf",
+        pa.float64(),
+        "probability of that label (null for `unknown`)",
+    ),
+    Column(
+        "species_source",
+        pa.string(),
+        "where the label came from: `imported`, `fewshot`, `speciesnet`, "
+        "`sequence` (relabelled to its sequence's majority) or `none`",
     ),
 )
 
 DETECTIONS = Table(
     file="detections.parquet",
     row="detector box above its category's threshold",
-    columns=RAW_DETECTIONS.columns
-    + (
-        Column(
-            "species",
-            pa.string(),
-            "species label where one exists (imported classifications)",
-        ),
-        Column("species_conf", pa.float64(), "probability of that label"),
-    ),
+    columns=RAW_DETECTIONS.columns + SPECIES_COLUMNS,
 )
 
 SEQUENCES = Table(
@@ -239,9 +264,9 @@ SEQUENCES = Table(
     ),
 )
 
-CROPS = Table(
-    file="crops.parquet",
-    row="crop of an animal box",
+CROP_BOXES = Table(
+    file="crop/crops.parquet",
+    row="crop of an animal box, before species labels (internal)",
     columns=(
         Column("crop_id", pa.string(), "`image_id-det_index`"),
         Column("image_id", pa.string(), "the image"),
@@ -251,8 +276,6 @@ CROPS = Table(
         Column("bbox_y", pa.float64(), "detector box"),
         Column("bbox_w", pa.float64(), "detector box"),
         Column("bbox_h", pa.float64(), "detector box"),
-        Column("species", pa.string(), "species label where one exists"),
-        Column("species_conf", pa.float64(), "probability of that label"),
         Column("conf", pa.float64(), "detector confidence"),
         Column(
             "crop_left",
@@ -262,6 +285,28 @@ CROPS = Table(
         Column("crop_top", pa.int32(), "crop's top edge, pixels"),
         Column("crop_width", pa.int32(), "crop width, pixels"),
         Column("crop_height", pa.int32(), "crop height, pixels"),
+    ),
+)
+
+CROPS = Table(
+    file="crops.parquet",
+    row="crop of an animal box",
+    columns=CROP_BOXES.columns + SPECIES_COLUMNS,
+)
+
+SPECIES_COUNTS = Table(
+    file="species_counts.parquet",
+    row="image or sequence × species: how many animals of that species",
+    columns=(
+        Column("level", pa.string(), "`image` or `sequence`"),
+        Column("id", pa.string(), "the `image_id` or `sequence_id`"),
+        Column("species", pa.string(), "species label, `unknown` included"),
+        Column(
+            "count",
+            pa.int32(),
+            "animals of that species in the image; for a sequence the most in "
+            "any one of its images",
+        ),
     ),
 )
 
@@ -317,6 +362,7 @@ ALL_TABLES: tuple[Table, ...] = (
     DETECTIONS,
     SEQUENCES,
     CROPS,
+    SPECIES_COUNTS,
     IDENTITIES,
 )
 """The tables users read (the README documents each)."""

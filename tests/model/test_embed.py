@@ -23,6 +23,7 @@ from trapline.embed import (
     embed_stage,
     load_embeddings,
 )
+from trapline.standins import vit_standin
 from trapline.weights import WeightsError
 
 pytestmark = pytest.mark.slow
@@ -32,14 +33,7 @@ SIZE = 56
 
 
 def standin_weights(path: Path, seed: int) -> Path:
-    import timm
-    import torch
-    from safetensors.torch import save_file
-
-    torch.manual_seed(seed)
-    model = timm.create_model(MODEL, pretrained=False, num_classes=0, img_size=SIZE)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, path)
-    return path
+    return vit_standin(path, MODEL, SIZE, seed)
 
 
 @pytest.fixture(scope="module")

@@ -75,10 +75,10 @@ def test_boxes_categories_classifications_and_failures(tmp_path):
     raw, failed = read_precomputed(path, IMAGES)
     first = raw[raw["image_id"] == "a"].set_index("det_index")
     assert first.loc[0, "category"] == "animal" and first.loc[0, "conf"] == 0.9
-    assert (
-        first.loc[0, "species"] == "Lynx lynx" and first.loc[0, "species_conf"] == 0.7
-    )
-    assert first.loc[1, "category"] == "person" and pd.isna(first.loc[1, "species"])
+    assert first.loc[0, "classifier_species"] == "Lynx lynx"
+    assert first.loc[0, "classifier_conf"] == 0.7
+    assert first.loc[1, "category"] == "person"
+    assert pd.isna(first.loc[1, "classifier_species"])
     assert list(first.loc[0, ["bbox_x", "bbox_y", "bbox_w", "bbox_h"]]) == [
         0.1,
         0.2,
@@ -128,6 +128,7 @@ def test_written_json_passes_megadetectors_own_validator(tmp_path):
     # Round trip: what we write, we read back the same.
     again, failed = read_precomputed(out, IMAGES)
     assert failed == [] and len(again) == 3
+    assert again["classifier_species"].tolist() == ["Lynx lynx", None, None]
     assert again.sort_values(["image_id", "det_index"])["category"].tolist() == [
         "animal",
         "person",

@@ -61,9 +61,16 @@ def test_linters_pass(command):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("detector", ["precomputed", "MDV5A", "own.pt"])
-def test_snakemake_lint(detector, tmp_path):
-    """Every detect branch of the DAG parses and passes Snakemake's own linter."""
+@pytest.mark.parametrize(
+    "detector,species",
+    [
+        ("precomputed", "imported"),
+        ("MDV5A", "fewshot"),
+        ("own.pt", "speciesnet"),
+    ],
+)
+def test_snakemake_lint(detector, species, tmp_path):
+    """Every detect and species branch of the DAG passes Snakemake's own linter."""
     config = yaml.safe_load((ROOT / "tests/config/config.yaml").read_text())
     if detector != "precomputed":
         own = tmp_path / detector
@@ -71,6 +78,12 @@ def test_snakemake_lint(detector, tmp_path):
         config["detect"] = {
             "detector": str(own) if detector.endswith(".pt") else detector
         }
+    config["species"] = {"backend": species}
+    if species == "fewshot":
+        for name in ("Lynx_lynx", "Vulpes_vulpes"):
+            (tmp_path / "reference" / name).mkdir(parents=True)
+        config["species"]["reference"] = str(tmp_path / "reference")
+        config["embed"] = {"model": "vit_small_patch14_reg4_dinov2.lvd142m"}
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     done = subprocess.run(

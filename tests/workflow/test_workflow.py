@@ -117,6 +117,28 @@ def test_identities_cover_only_the_target_species(season_run):
     assert metrics["simulator"]["seed"] == 3
 
 
+def test_every_animal_has_a_species_and_counts_follow_the_labels(season_run):
+    results = season_run / ".test/results"
+    detections = pd.read_parquet(results / "detections.parquet")
+    animals = detections[detections["category"] == "animal"]
+    assert animals["species"].notna().all()
+    assert detections.loc[detections["category"] != "animal", "species"].isna().all()
+    counts = pd.read_parquet(results / "species_counts.parquet")
+    per_image = counts[counts["level"] == "image"]
+    assert per_image["count"].sum() == len(animals)
+    images = pd.read_parquet(results / "images.parquet").set_index("image_id")
+    per_image = per_image.assign(
+        sequence_id=images.loc[per_image["id"], "sequence_id"].to_numpy()
+    )
+    most = per_image.groupby(["sequence_id", "species"])["count"].max()
+    per_sequence = counts[counts["level"] == "sequence"].set_index(["id", "species"])
+    assert per_sequence["count"].sort_index().tolist() == most.sort_index().tolist()
+    species = json.loads((results / "metrics.json").read_text())["species"]
+    assert species["accuracy"] == 1.0  # the imported labels are the simulator's truth
+    assert species["identified_crops"] > 0
+    assert species["identified_non_target"] == 0
+
+
 def test_review_decisions_rerun_only_identification_and_are_applied(season_run):
     results = season_run / ".test/results"
     identities = pd.read_parquet(results / "identities.parquet")

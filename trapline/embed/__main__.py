@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--crops", type=Path, help="crops.parquet")
     what.add_argument("--catalogue", help="catalogue folder or CSV")
+    what.add_argument(
+        "--species-reference", help="few-shot species folder (<species>/*.jpg)"
+    )
     p.add_argument("--results", type=Path, help="folder crop paths are relative to")
     p.add_argument("--out", type=Path, required=True, help="embedding store")
     p.add_argument("--model", default=EmbedSettings.model)
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         a.device,
         a.decode_workers,
     )
-    embed_stage(settings, a.out, a.crops, a.results, a.catalogue)
+    embed_stage(settings, a.out, a.crops, a.results, a.catalogue, a.species_reference)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 from trapline.catalogue import read_catalogue
 from trapline.embed.backbone import Embedder, EmbedSettings
 from trapline.embed.images import ImageRef
-from trapline.tables import CROPS, write_atomic
+from trapline.species.reference import read_reference
+from trapline.tables import CROP_BOXES, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,9 @@ def embed_stage(
     crops: Path | None = None,
     results: Path | None = None,
     catalogue: str | Path | None = None,
+    species_reference: str | Path | None = None,
 ) -> int:
-    """Update one store, for crops (``crops.parquet``) or for the catalogue.
+    """Update one store: for crops, the catalogue or the species reference images.
 
     Args:
         settings: the backbone and how to run it.
@@ -105,21 +107,26 @@ def embed_stage(
             (default: the table's folder).
         catalogue: a catalogue folder or CSV; each reference image is embedded
             within its box.
+        species_reference: a ``<species>/*.jpg`` folder (few-shot species labels).
 
     Returns:
         How many images were embedded now.
     """
-    if (crops is None) == (catalogue is None):
-        raise ValueError("embed either crops or a catalogue, not both or neither")
+    given = [x is not None for x in (crops, catalogue, species_reference)]
+    if sum(given) != 1:
+        raise ValueError("embed one of crops, a catalogue or a species reference")
     if crops is not None:
-        table = CROPS.read(crops)
+        table = CROP_BOXES.read(crops)
         root = Path(results) if results is not None else Path(crops).parent
         ids = table["crop_id"].tolist()
         images: list[ImageRef] = [root / p for p in table["crop_path"]]
-    else:
+        return embed_crops(ids, images, settings, out)
+    if catalogue is not None:
         table = read_catalogue(catalogue)
-        ids = table["ref_id"].tolist()
-        boxes = table[["bbox_x", "bbox_y", "bbox_w", "bbox_h"]].itertuples(index=False)
-        paths = table["path"]
-        images = [(Path(p), tuple(b)) for p, b in zip(paths, boxes, strict=True)]
+    else:
+        table = read_reference(species_reference)
+    ids = table["ref_id"].tolist()
+    boxes = table[["bbox_x", "bbox_y", "bbox_w", "bbox_h"]].itertuples(index=False)
+    paths = table["path"]
+    images = [(Path(p), tuple(b)) for p, b in zip(paths, boxes, strict=True)]
     return embed_crops(ids, images, settings, out)

@@ -1,0 +1,35 @@
+# Stage 4b: a species label for every animal box; counts; the target filter's input.
+rule species:
+    input:
+        unpack(species_inputs),
+    output:
+        detections=result("detections.parquet"),
+        json=result("detections.json"),
+        crops=result("crops.parquet"),
+        counts=result("species_counts.parquet"),
+    log:
+        "logs/species.log",
+    conda:
+        "../envs/species.yaml"
+    params:
+        settings=species_settings,
+        images_root=config["images_root"],
+    script:
+        "../scripts/species.py"
+
+
+if config["species"]["backend"] == "speciesnet":
+
+    # Login node, with internet: `snakemake --cores 1 fetch_models`.
+    rule fetch_speciesnet:
+        output:
+            str(MODELS_DIR / "speciesnet.fetched"),
+        log:
+            "logs/fetch_speciesnet.log",
+        localrule: True
+        conda:
+            "../envs/species.yaml"
+        params:
+            model=lookup(dpath="species/speciesnet/model", within=config),
+        script:
+            "../scripts/fetch_speciesnet.py"
