@@ -16,6 +16,7 @@ include: "rules/crop.smk"
 include: "rules/embed.smk"
 include: "rules/species.smk"
 include: "rules/identify.smk"
+include: "rules/capture.smk"
 
 
 rule all:

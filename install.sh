@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sets up everything trapline needs on a Debian/Ubuntu machine, idempotently:
-# system tools with apt (exiftool), then a virtual environment .venv with the
-# package and its pinned dependencies (torch 2.14.1, a CUDA build that also runs
-# on CPU, and megadetector 10.0.28). Safe to run again; fast when nothing changed.
+# system tools with apt (exiftool; r-base-core for the R tests; slurm-wlm and
+# munge for the Slurm tests), then a virtual
+# environment .venv with the package and its pinned dependencies (torch 2.14.1,
+# a CUDA build that also runs on CPU, and megadetector 10.0.28). Safe to run
+# again; fast when nothing changed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,6 +15,22 @@ if ! command -v exiftool >/dev/null; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         libimage-exiftool-perl >/dev/null
+fi
+# R (base only) for the tests that read the secr, MARK and occupancy exports.
+if ! command -v Rscript >/dev/null; then
+    echo "[install] apt: r-base-core" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        r-base-core >/dev/null
+fi
+# Slurm and munge for the tests that run the workflow through a real one-node
+# Slurm (tests/cluster); nothing is started here. Skipped where sbatch exists:
+# a cluster's login node has its own Slurm.
+if ! command -v sbatch >/dev/null; then
+    echo "[install] apt: slurm-wlm munge" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        slurm-wlm munge >/dev/null
 fi
 
 PYTHON=${PYTHON:-python3}
@@ -34,5 +52,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ install.sh -nt "$st
     .venv/bin/python -m pip install -q --no-deps -r envs/speciesnet.txt
     touch "$stamp"
 fi
+# `snakemake --profile slurm` looks for ./slurm (then ~/.config/snakemake/slurm):
+# link the project's profile there.
+[ -e slurm ] || [ -L slurm ] || ln -s profiles/slurm slurm
 echo "[install] ready: $(.venv/bin/snakemake --version | head -1) snakemake," \
-    "exiftool $(exiftool -ver)" >&2
+    "exiftool $(exiftool -ver), $(Rscript --version 2>&1 | head -1)" >&2

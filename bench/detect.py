@@ -165,30 +165,35 @@ def run_ours(paths: list[str], weights: Path, tag: str) -> Run:
     """``python -m trapline.detect`` on ``paths``."""
     work = OUT / "detect-runs" / tag
     work.mkdir(parents=True, exist_ok=True)
-    ids = [f"img{i:04d}" for i in range(len(paths))]
-    pd.DataFrame({"image_id": ids, "path": paths}).to_parquet(work / "images.parquet")
-    raw = work / "raw.parquet"
+    # The detect_shard rule's input: the shard's probes (every file intact).
+    probes = pd.DataFrame({"path": paths})
+    probes["size"] = [(OUT / p).stat().st_size for p in paths]
+    probes["mtime_ns"] = [(OUT / p).stat().st_mtime_ns for p in paths]
+    for column in ("jpeg_reason", "jpeg_detail", "exif_error", "tags"):
+        probes[column] = None
+    probes.to_parquet(work / "probes.parquet")
+    raw = work / "shard.parquet"
+    raw.unlink(missing_ok=True)  # the output is its own cache: start empty
     command = [
         sys.executable,
         "-m",
         "trapline.detect",
-        "--images",
-        str(work / "images.parquet"),
+        "--probes",
+        str(work / "probes.parquet"),
         "--images-root",
         str(OUT),
         "--weights",
         str(weights),
-        "--raw",
+        "--out",
         str(raw),
-        "--quarantine",
-        str(work / "quarantine.parquet"),
         "--threads",
         "2",
         "--image-size",
         "1280",
     ]
     wall, rss, procs = measure("ours", command, work / "log.txt")
-    boxed = pd.read_parquet(raw)["image_id"].nunique()
+    shard = pd.read_parquet(raw)
+    boxed = shard.loc[shard["det_index"].notna(), "image_id"].nunique()
     return Run("ours", len(paths), wall, rss, procs, boxed)
 
 

@@ -20,10 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from trapline.exif import TAGS
-from trapline.inventory import InventorySettings, build_inventory, walk_season
+from trapline.inventory import InventorySettings, build_inventory, probe_files
 from trapline.layout import FolderLayout
 from trapline.simulate import SeasonSettings, simulate_season
 from trapline.stations import read_stations
+from trapline.walk import walk_season
 
 
 def season(out: Path, images: int, processes: int) -> Path:
@@ -66,13 +67,14 @@ def main() -> None:
     tz = "Etc/GMT-1"
     deployments = read_stations(root / "stations.csv", tz)
     settings = InventorySettings(
-        root / "images", FolderLayout.parse("{station}/{camera}"), tz, args.workers
+        root / "images", FolderLayout.parse("{station}/{camera}"), tz
     )
     files = walk_season(root / "images")
     rates = []
     for _ in range(args.repeat):
         start = time.perf_counter()
-        images, quarantine = build_inventory(settings, deployments)
+        probes = probe_files(files, root / "images", args.workers)
+        images, quarantine = build_inventory(probes, settings, deployments)
         rates.append(len(files) / (time.perf_counter() - start))
     ours = statistics.median(rates)
 

@@ -8,6 +8,8 @@ from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)
 from trapline.config import ConfigError, check_config, load_schema, station_columns
+from trapline.layout import FolderLayout
+from trapline.shards import plan_season
 from trapline.stations import StationsError, read_stations
 from trapline.weights import (
     MODELS_DIR,
@@ -38,6 +40,44 @@ def result(name):
     return str(Path(config["results"]) / name)
 
 
+def season_plan():
+    """Walk the season (once per run) and bring the shard manifests up to date.
+
+    Unchanged shards keep their manifest's timestamp, so their jobs do not rerun.
+    None while the season folder does not exist yet (a simulated season before its
+    first run): the inventory_plan checkpoint then plans after the simulation.
+    """
+    root = Path(config["images_root"])
+    if not root.is_dir():
+        return None
+    layout = FolderLayout.parse(config["layout"])
+    max_images = config["shards"]["max_images"]
+    return plan_season(root, layout, max_images, Path(result("shards")))
+
+
+SEASON_PLAN = season_plan()
+
+
+def shard_ids():
+    """The season's shards: from the parse-time plan, else from the checkpoint."""
+    if SEASON_PLAN is not None:
+        return SEASON_PLAN.ids
+    return Path(checkpoints.inventory_plan.get().output[0]).read_text().split()
+
+
+def per_shard(pattern):
+    """An input function: `pattern` (inside results) for every shard."""
+
+    def inputs(wildcards):
+        return expand(result(pattern), shard=shard_ids())
+
+    return inputs
+
+
+wildcard_constraints:
+    shard=r"[^/]+",
+
+
 def season_inputs(wildcards):
     """The stations table, and the simulated season when the config asks for one."""
     inputs = {"stations": config["stations"]}
@@ -52,18 +92,22 @@ def simulated(name):
 
 
 def get_final_outputs():
-    return [
-        result(name)
-        for name in (
-            "images.parquet",
-            "quarantine.parquet",
-            "detections.parquet",
-            "detections.json",
-            "sequences.parquet",
-            "crops.parquet",
-            "species_counts.parquet",
-        )
-    ] + identify_outputs()
+    return (
+        [
+            result(name)
+            for name in (
+                "images.parquet",
+                "quarantine.parquet",
+                "detections.parquet",
+                "detections.json",
+                "sequences.parquet",
+                "crops.parquet",
+                "species_counts.parquet",
+            )
+        ]
+        + identify_outputs()
+        + capture_outputs()
+    )
 
 
 def identify_outputs():
@@ -102,8 +146,15 @@ def stage_quarantines(wildcards):
         result("inventory/quarantine.parquet"),
         result("detect/quarantine.parquet"),
         result("detect/privacy.parquet"),
-        result("crop/quarantine.parquet"),
-    ]
+    ] + per_shard("crop/shards/{shard}.quarantine.parquet")(wildcards)
+
+
+def inventory_inputs(wildcards):
+    """The inventory's inputs: the stations table and every shard's probes."""
+    return {
+        "stations": config["stations"],
+        "probes": per_shard("inventory/probes/{shard}.parquet")(wildcards),
+    }
 
 
 def layout_pattern(wildcards):
@@ -134,11 +185,9 @@ def results_folder_of_input(wildcards, input):
     return str(Path(input[0]).parent)
 
 
-def results_folder_of_crops(wildcards, input=None, output=None):
-    """The results folder, derived from the crops folder or the internal crops table."""
-    if output is not None and "folder" in output.keys():
-        return str(Path(output.folder).parent)
-    return str(Path(input.crops).parent.parent)
+def results_folder_of_shard(wildcards, input):
+    """The results folder, derived from the shard's input (<results>/<stage>/shards/…)."""
+    return str(Path(input[0]).parents[2])
 
 
 def embed_options(wildcards):
@@ -171,10 +220,10 @@ def species_inputs(wildcards):
         "summary": result("detect/image_summary.parquet"),
         "raw": result("detect/raw.parquet"),
         "detections": result("detect/detections.parquet"),
-        "crops": result("crop/crops.parquet"),
+        "crops": per_shard("crop/shards/{shard}.parquet")(wildcards),
     }
     if config["species"]["backend"] == "fewshot":
-        inputs["crop_store"] = result("embed/crops.parquet")
+        inputs["crop_store"] = per_shard("embed/crops/{shard}.parquet")(wildcards)
         inputs["reference_store"] = result("embed/species_reference.parquet")
         inputs["reference"] = config["species"]["reference"]
     return inputs
@@ -207,8 +256,48 @@ def identify_inputs(wildcards):
         "catalogue": config["identify"]["catalogue"],
     }
     if config["embed"]["model"]:
-        inputs["crop_store"] = result("embed/crops.parquet")
+        inputs["crop_store"] = per_shard("embed/crops/{shard}.parquet")(wildcards)
         inputs["ref_store"] = result("embed/catalogue.parquet")
     if config["identify"]["decisions"]:
         inputs["decisions"] = config["identify"]["decisions"]
+    return inputs
+
+
+def capture_outputs():
+    """Capture histories and their exports; Camtrap DP when `stations_crs` is set."""
+    tables = ("captures", "capture_history", "effort", "traps", "detection_history")
+    outputs = [result(f"capture/{name}.parquet") for name in tables]
+    outputs += [result("capture/estimate.json"), result("capture/mark.inp")]
+    outputs += [result("capture/secr"), result("capture/occupancy")]
+    if config["stations_crs"]:
+        outputs.append(result("camtrap-dp/datapackage.json"))
+    return outputs
+
+
+def capture_inputs(wildcards):
+    """The capture rule's inputs: identities with a catalogue, truth when simulated."""
+    inputs = {
+        "images": result("images.parquet"),
+        "detections": result("detections.parquet"),
+        "crops": result("crops.parquet"),
+        "stations": config["stations"],
+    }
+    if config["identify"]["catalogue"]:
+        inputs["identities"] = result("identities.parquet")
+    if "simulate" in config:
+        inputs["truth"] = simulated("truth/individuals.parquet")
+        inputs["truth_boxes"] = simulated("truth/detections.parquet")
+    return inputs
+
+
+def camtrap_dp_inputs(wildcards):
+    """The Camtrap DP rule's inputs: identities only when there is a catalogue."""
+    inputs = {
+        "images": result("images.parquet"),
+        "detections": result("detections.parquet"),
+        "crops": result("crops.parquet"),
+        "stations": config["stations"],
+    }
+    if config["identify"]["catalogue"]:
+        inputs["identities"] = result("identities.parquet")
     return inputs

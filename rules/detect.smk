@@ -1,22 +1,32 @@
 # Stage 2: MegaDetector (or an imported MegaDetector file), thresholds, sequences.
 if config["detect"]["detector"] == "precomputed":
 
-    rule detect_precomputed:
+    rule detect_import:
         input:
-            images=result("inventory/images.parquet"),
             precomputed=config["detect"]["precomputed"],
         output:
-            raw=result("detect/raw.parquet"),
-            quarantine=result("detect/quarantine.parquet"),
+            result("detect/precomputed.parquet"),
         log:
-            "logs/detect_precomputed.log",
+            "logs/detect_import.log",
         conda:
             "../envs/inventory.yaml"
         script:
-            "../scripts/detect_precomputed.py"
+            "../scripts/detect_import.py"
+
+    rule detect_shard_import:
+        input:
+            probes=result("inventory/probes/{shard}.parquet"),
+            precomputed=result("detect/precomputed.parquet"),
+        output:
+            result("detect/shards/{shard}.parquet"),
+        log:
+            "logs/detect_shard_import/{shard}.log",
+        conda:
+            "../envs/inventory.yaml"
+        script:
+            "../scripts/detect_shard_import.py"
 
 else:
-
     if detector_download():
 
         # Login node, with internet: `snakemake --cores 1 fetch_models`.
@@ -35,17 +45,17 @@ else:
 
     # Its own process (python -m): the decode workers are spawned, and a spawned
     # worker re-imports the main module, which must not be a Snakemake script.
-    rule detect_megadetector:
+    # The output is its own cache (update()): only images it lacks are detected.
+    rule detect_shard:
         input:
-            images=result("inventory/images.parquet"),
+            probes=result("inventory/probes/{shard}.parquet"),
             weights=detector_weights,
         output:
-            raw=result("detect/raw.parquet"),
-            quarantine=result("detect/quarantine.parquet"),
+            update(result("detect/shards/{shard}.parquet")),
         log:
-            "logs/detect_megadetector.log",
+            "logs/detect_shard/{shard}.log",
         benchmark:
-            "benchmarks/detect_megadetector.tsv"
+            "benchmarks/detect_shard/{shard}.tsv"
         conda:
             "../envs/detect.yaml"
         threads: 4
@@ -56,23 +66,25 @@ else:
             image_size=lookup(dpath="detect/image_size", within=config),
             batch_size=lookup(dpath="detect/batch_size", within=config),
             min_conf=lookup(dpath="detect/min_conf", within=config),
+            save_every=lookup(dpath="detect/save_every", within=config),
             package=workflow.basedir,
             python=python_command,
         shell:
             "PYTHONPATH={params.package} {params.python} -m trapline.detect"
-            " --images {input.images} --images-root {params.images_root}"
-            " --weights {input.weights} --raw {output.raw}"
-            " --quarantine {output.quarantine} --image-size {params.image_size}"
-            " --batch-size {params.batch_size} --min-conf {params.min_conf}"
+            " --probes {input.probes} --images-root {params.images_root}"
+            " --weights {input.weights} --out {output}"
+            " --image-size {params.image_size} --batch-size {params.batch_size}"
+            " --min-conf {params.min_conf} --flush-every {params.save_every}"
             " --threads {threads} > {log} 2>&1"
 
 
 rule detections:
     input:
         images=result("inventory/images.parquet"),
+        shards=per_shard("detect/shards/{shard}.parquet"),
+    output:
         raw=result("detect/raw.parquet"),
         failed=result("detect/quarantine.parquet"),
-    output:
         detections=result("detect/detections.parquet"),
         sequences=result("sequences.parquet"),
         summary=result("detect/image_summary.parquet"),

@@ -1,5 +1,5 @@
 # Stage 4: embeddings of crops and catalogue (timm), when a model is configured.
-# The stores are update() outputs: Snakemake keeps them between runs, so a crop
+# The stores (one per shard) are update() outputs: Snakemake keeps them between runs, so a crop
 # already embedded by the same model is not embedded again.
 if config["embed"]["model"]:
 
@@ -17,22 +17,22 @@ if config["embed"]["model"]:
         script:
             "../scripts/fetch_backbone.py"
 
-    rule embed_crops:
+    rule embed_shard:
         input:
-            crops=result("crop/crops.parquet"),
+            crops=result("crop/shards/{shard}.parquet"),
         output:
-            store=update(result("embed/crops.parquet")),
+            store=update(result("embed/crops/{shard}.parquet")),
         log:
-            "logs/embed_crops.log",
+            "logs/embed_shard/{shard}.log",
         benchmark:
-            "benchmarks/embed_crops.tsv"
+            "benchmarks/embed_shard/{shard}.tsv"
         conda:
             "../envs/embed.yaml"
         threads: 4
         resources:
             gpu=1,
         params:
-            results=results_folder_of_crops,
+            results=results_folder_of_shard,
             options=embed_options,
             package=workflow.basedir,
             python=python_command,

@@ -11,8 +11,7 @@ from trapline.detections import DetectionOutputs, DetectionRules, detections_sta
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 detections_stage(
     Path(snakemake.input.images),
-    Path(snakemake.input.raw),
-    Path(snakemake.input.failed),
+    [Path(p) for p in snakemake.input.shards],
     DetectionRules(
         thresholds=dict(snakemake.params.thresholds),
         sequence_gap_s=snakemake.params.sequence_gap_s,

@@ -25,7 +25,9 @@ identify_stage(
         results=Path(p.results),
         images_root=Path(p.images_root),
         decisions=Path(i.decisions) if "decisions" in i.keys() else None,
-        crop_embeddings=Path(i.crop_store) if "crop_store" in i.keys() else None,
+        crop_embeddings=(
+            [Path(p) for p in i.crop_store] if "crop_store" in i.keys() else None
+        ),
         catalogue_embeddings=Path(i.ref_store) if "ref_store" in i.keys() else None,
     ),
     IdentifySettings(

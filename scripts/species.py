@@ -11,17 +11,21 @@ from trapline.species.stage import SpeciesInputs, SpeciesOutputs, species_stage
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 i = snakemake.input
-optional = {"crop_store": "crop_embeddings", "reference_store": "reference_embeddings"}
 species_stage(
     SpeciesInputs(
         images=Path(i.images),
         summary=Path(i.summary),
         raw=Path(i.raw),
         detections=Path(i.detections),
-        crops=Path(i.crops),
+        crops=[Path(p) for p in i.crops],
         reference=Path(i.reference) if "reference" in i.keys() else None,
         images_root=Path(snakemake.params.images_root),
-        **{field: Path(i[key]) for key, field in optional.items() if key in i.keys()},
+        crop_embeddings=(
+            [Path(p) for p in i.crop_store] if "crop_store" in i.keys() else None
+        ),
+        reference_embeddings=(
+            Path(i.reference_store) if "reference_store" in i.keys() else None
+        ),
     ),
     SpeciesSettings(**snakemake.params.settings),
     SpeciesOutputs(**{k: Path(v) for k, v in snakemake.output.items()}),

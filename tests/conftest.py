@@ -67,3 +67,14 @@ def tiny_season(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("season")
     simulate_season(out, SeasonSettings.tiny())
     return out
+
+
+def read_precomputed(path: Path, images):
+    """Boxes of ``images`` from a MegaDetector file, read as the import rules do."""
+    import tempfile
+
+    from trapline.detect_shards import import_precomputed, precomputed_boxes
+
+    table = Path(tempfile.mkdtemp()) / "precomputed.parquet"
+    import_precomputed(Path(path), table)
+    return precomputed_boxes(images, table)

@@ -104,6 +104,7 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
             "MegaDetector batch-output JSON to import"
         )
     problems += _species_problems(config)
+    problems += _capture_problems(config)
     season = config.get("simulate", {}).get("season")
     if season is not None:
         for key, expected in (
@@ -152,6 +153,36 @@ def _species_problems(config: dict[str, Any]) -> list[str]:
             f"key 'species.reference' = {reference!r}: the fewshot backend needs a "
             "folder of labelled images, <species>/*.jpg"
         )
+    return problems
+
+
+def _capture_problems(config: dict[str, Any]) -> list[str]:
+    """What the schema cannot see in ``capture`` and ``stations_crs``."""
+    from trapline.capture.settings import CaptureSettings
+
+    problems = []
+    try:
+        CaptureSettings(**config.get("capture", {}))
+    except (TypeError, ValueError) as err:
+        problems.append(f"key 'capture': {err}")
+    crs = config.get("stations_crs")
+    if crs:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            parsed = CRS.from_user_input(crs)
+        except CRSError:
+            problems.append(
+                f"key 'stations_crs' = {crs!r} is not a coordinate reference system; "
+                "write e.g. 'EPSG:32632' (UTM zone 32N)"
+            )
+        else:
+            if not parsed.is_projected:
+                problems.append(
+                    f"key 'stations_crs' = {crs!r} is not projected: the stations "
+                    "table's x/y are projected metres (e.g. a UTM zone, 'EPSG:32632')"
+                )
     return problems
 
 

@@ -17,14 +17,15 @@ import pandas as pd
 from PIL import Image, ImageOps
 from tqdm import tqdm
 
+from trapline.detections import DetectionRules, kept_boxes
 from trapline.jpeg import strict_decoding
+from trapline.layout import FolderLayout
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
 from trapline.tables import (
     CROP_BOXES,
-    IMAGE_SUMMARY,
-    INVENTORY,
-    KEPT_DETECTIONS,
     QUARANTINE,
+    RAW_DETECTIONS,
+    SHARD_DETECTIONS,
     write_atomic,
 )
 
@@ -151,23 +152,109 @@ def _crop_image(
     return out, None
 
 
-def crop_stage(
+def crop_shard(
     images_root: Path,
-    images_in: Path,
     detections_in: Path,
-    summary_in: Path,
+    rules: DetectionRules,
+    layout: FolderLayout,
     results: Path,
     settings: CropSettings,
     crops_out: Path,
     quarantine_out: Path,
-) -> None:
-    """Crop every image that came through detection (privacy holds excluded)."""
-    (results / "crops").mkdir(parents=True, exist_ok=True)  # even with no animals
-    images = INVENTORY.read(images_in)
-    kept = set(IMAGE_SUMMARY.read(summary_in)["image_id"])
-    images = images[images["image_id"].isin(kept)]
-    crops, failed = crop_animals(
-        images_root, images, KEPT_DETECTIONS.read(detections_in), results, settings
+) -> int:
+    """Crop one shard's animals, reusing crops the previous run already cut.
+
+    A crop is reused when its box, the settings and the source file's size and
+    mtime are unchanged and its JPEG is still there; so a new card costs only its
+    own crops. Thresholds and the privacy switch are applied here as in the
+    detections rule, so a shard's crops depend on nothing outside the shard.
+
+    Returns:
+        How many images were cropped now.
+    """
+    shard = SHARD_DETECTIONS.read(detections_in)
+    shard = shard[shard["failure_reason"].isna()]
+    raw = shard[shard["det_index"].notna()].astype({"det_index": "int32"})
+    boxes = kept_boxes(raw[RAW_DETECTIONS.names], rules)
+    if rules.drop_person_images:
+        people = set(boxes.loc[boxes["category"] == "person", "image_id"])
+        boxes = boxes[~boxes["image_id"].isin(people)]
+    images = shard.drop_duplicates("image_id")[["image_id", "path", "size", "mtime_ns"]]
+    places = [layout.locate(p) or (None, None) for p in images["path"]]
+    images = images.assign(
+        station=[s for s, _ in places], camera=[c for _, c in places]
+    )
+    stamp = f"{settings.padding}:{settings.quality}"
+    keyed = boxes.merge(images[["image_id", "size", "mtime_ns"]], on="image_id")
+    keyed = keyed.assign(
+        crop_id=[
+            crop_id(i, d)
+            for i, d in zip(keyed["image_id"], keyed["det_index"], strict=True)
+        ]
+    )
+    animals = keyed[
+        (keyed["category"] == "animal") & (keyed["conf"] >= settings.min_conf)
+    ]
+    reuse = _reusable(crops_out, animals, stamp, results)
+    todo_images = set(
+        animals.loc[~animals["crop_id"].isin(reuse["crop_id"]), "image_id"]
+    )
+    todo = images[images["image_id"].isin(todo_images)]
+    reuse = reuse[~reuse["image_id"].isin(todo_images)]
+    fresh, failed = crop_animals(images_root, todo, boxes, results, settings)
+    if len(fresh):
+        fresh = fresh.merge(images[["image_id", "size", "mtime_ns"]], on="image_id")
+        fresh = fresh.rename(
+            columns={"size": "source_size", "mtime_ns": "source_mtime_ns"}
+        )
+        fresh["crop_settings"] = stamp
+    crops = pd.concat([reuse, fresh], ignore_index=True) if len(fresh) else reuse
+    crops = crops.sort_values("crop_id", ignore_index=True)
+    log.info(
+        "%d crops: %d images cropped now, %d crops reused",
+        len(crops),
+        len(todo),
+        len(reuse),
+    )
+    _remove_orphans(
+        crops_out, set(crops["crop_path"]) if len(crops) else set(), results
     )
     CROP_BOXES.write(crops if len(crops) else CROP_BOXES.empty(), crops_out)
     QUARANTINE.write(quarantine_frame(failed), quarantine_out)
+    return len(todo)
+
+
+def _remove_orphans(crops_out: Path, kept: set[str], results: Path) -> None:
+    """Delete crop JPEGs of the previous output that the new one no longer lists."""
+    if not Path(crops_out).is_file():
+        return
+    for rel in set(CROP_BOXES.read(crops_out)["crop_path"]) - kept:
+        (results / rel).unlink(missing_ok=True)
+
+
+def _reusable(
+    crops_out: Path, animals: pd.DataFrame, stamp: str, results: Path
+) -> pd.DataFrame:
+    """The previous output's crops that still match a box, its source and settings."""
+    if not Path(crops_out).is_file():
+        return pd.DataFrame(
+            columns=[
+                *CROP_BOXES.names,
+                "source_size",
+                "source_mtime_ns",
+                "crop_settings",
+            ]
+        )
+    previous = CROP_BOXES.read(crops_out)
+    if "crop_settings" not in previous:
+        return previous.iloc[:0]
+    current = animals[
+        ["crop_id", "bbox_x", "bbox_y", "bbox_w", "bbox_h", "size", "mtime_ns"]
+    ]
+    current = current.rename(
+        columns={"size": "source_size", "mtime_ns": "source_mtime_ns"}
+    )
+    key = list(current.columns)
+    same = previous[previous["crop_settings"] == stamp].merge(current, on=key)
+    exists = [(results / p).is_file() for p in same["crop_path"]]
+    return same[exists].reset_index(drop=True)

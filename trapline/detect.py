@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +36,7 @@ from tqdm import tqdm
 
 from trapline.jpeg import megadetector_imports, strict_decoding
 from trapline.mdformat import box_rows, raw_frame
-from trapline.quarantine import Quarantined, Reason, quarantine_frame
-from trapline.tables import INVENTORY, QUARANTINE, RAW_DETECTIONS
+from trapline.quarantine import Quarantined, Reason
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,15 @@ class Detector:
         torch.set_num_threads(max(1, settings.threads))
         device = settings.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.on_gpu = device.startswith("cuda")
+        # Which device, and what the scheduler granted (a Slurm GPU job sets
+        # CUDA_VISIBLE_DEVICES): a job on a GPU node that falls back to the CPU
+        # shows it here.
+        log.info(
+            "device %s (CUDA_VISIBLE_DEVICES=%s, torch.cuda.is_available()=%s)",
+            device,
+            os.environ.get("CUDA_VISIBLE_DEVICES", "unset"),
+            torch.cuda.is_available(),
+        )
         self.model = PTDetector(str(settings.weights), {"device": device})
         _channels_last(self.model.model)
         self.name = Path(settings.weights).name
@@ -97,6 +107,20 @@ class Detector:
         Returns:
             Raw boxes (``image_id, det_index, category, conf, bbox_*``) at or above
             ``min_conf``, and the images that could not be read.
+        """
+        rows: list[dict[str, Any]] = []
+        failed: list[Quarantined] = []
+        for batch_rows, batch_failed, _ in self.batches(root, images):
+            rows += batch_rows
+            failed += batch_failed
+        return raw_frame(rows), failed
+
+    def batches(
+        self, root: Path, images: pd.DataFrame
+    ) -> Iterator[tuple[list[dict[str, Any]], list[Quarantined], list[str]]]:
+        """Detect batch by batch: box rows, failures and the paths done, per batch.
+
+        A caller that saves as it goes loses at most one batch to a killed job.
         """
         import torch
         from torch.utils.data import DataLoader
@@ -121,11 +145,11 @@ class Detector:
             str(root / path): (image_id, path)
             for image_id, path in images[["image_id", "path"]].itertuples(index=False)
         }
-        rows: list[dict[str, Any]] = []
-        failed: list[Quarantined] = []
         bar = tqdm(total=len(dataset), desc="detect", unit="img", mininterval=10)
         with torch.inference_mode(), bar:
             for batch in loader:
+                rows: list[dict[str, Any]] = []
+                failed: list[Quarantined] = []
                 ok = [item for item in batch if "failure" not in item]
                 for item in batch:
                     if "failure" in item:
@@ -144,7 +168,7 @@ class Detector:
                         continue
                     rows += box_rows(image_id, result["detections"], self.name)
                 bar.update(len(batch))
-        return raw_frame(rows), failed
+                yield rows, failed, [by_file[item["file"]][1] for item in batch]
 
     def _detect(self, preprocessed: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return self.model.generate_detections_one_batch(
@@ -242,44 +266,32 @@ def decode_for_detector(path: Path, image_size: int) -> np.ndarray:
         return np.asarray(image)
 
 
-def detect_stage(
-    images_in: Path,
-    images_root: Path,
-    settings: DetectorSettings,
-    raw_out: Path,
-    quarantine_out: Path,
-) -> None:
-    """Run the detector over the inventory's images and write raw boxes + failures."""
-    images = INVENTORY.read(images_in)
-    raw, failed = Detector(settings)(images_root, images)
-    RAW_DETECTIONS.write(raw, raw_out)
-    QUARANTINE.write(quarantine_frame(failed), quarantine_out)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """``python -m trapline.detect``: the detect rule's entry point.
+    """``python -m trapline.detect``: the detect_shard rule's entry point.
 
     A command of its own (not a Snakemake ``script:``) so that the decode workers
     start from an importable main module: a spawned worker re-imports the main
     module, and a Snakemake script would run again inside it.
     """
+    from trapline.detect_shards import detect_shard
+
     p = argparse.ArgumentParser(prog="python -m trapline.detect")
-    p.add_argument("--images", type=Path, required=True, help="inventory images")
+    p.add_argument("--probes", type=Path, required=True, help="the shard's probes")
     p.add_argument("--images-root", type=Path, required=True)
     p.add_argument("--weights", type=Path, required=True)
-    p.add_argument("--raw", type=Path, required=True, help="raw boxes out")
-    p.add_argument("--quarantine", type=Path, required=True, help="failures out")
+    p.add_argument("--out", type=Path, required=True, help="the shard's detections")
     p.add_argument("--image-size", type=int, default=1280)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--min-conf", type=float, default=0.005)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--decode-workers", type=int, default=None, help="default: auto")
+    p.add_argument("--flush-every", type=int, default=200, help="images between saves")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     settings = DetectorSettings(
         a.weights, a.image_size, a.batch_size, a.min_conf, a.threads, a.decode_workers
     )
-    detect_stage(a.images, a.images_root, settings, a.raw, a.quarantine)
+    detect_shard(a.probes, a.images_root, settings, a.out, a.flush_every)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ class DetectionRules:
 
 def kept_boxes(raw: pd.DataFrame, rules: DetectionRules) -> pd.DataFrame:
     """Boxes at or above their category's threshold."""
-    minimum = raw["category"].map(rules.thresholds).fillna(1.1)
+    minimum = pd.to_numeric(raw["category"].map(rules.thresholds)).fillna(1.1)
     return raw[raw["conf"] >= minimum].reset_index(drop=True)
 
 
@@ -135,16 +135,19 @@ def privacy_holds(
 
 def detections_stage(
     inventory_in: Path,
-    raw_in: Path,
-    failed_in: Path,
+    shards_in: list[Path],
     rules: DetectionRules,
     out: DetectionOutputs,
 ) -> None:
-    """Thresholds, empties, counts, sequences and privacy over the raw boxes."""
-    failed = set(QUARANTINE.read(failed_in)["path"])
+    """Merge the shards; thresholds, empties, counts, sequences and privacy."""
+    from trapline.detect_shards import merge_shards
+
     images = INVENTORY.read(inventory_in)
-    images = images[~images["path"].isin(failed)]
-    raw = RAW_DETECTIONS.read(raw_in)
+    raw, failed = merge_shards(shards_in, images)
+    RAW_DETECTIONS.write(raw, out.raw)
+    QUARANTINE.write(quarantine_frame(failed), out.failed)
+    lost = {q.path for q in failed}
+    images = images[~images["path"].isin(lost)]
     raw = raw[raw["image_id"].isin(images["image_id"])]
     boxes = kept_boxes(raw, rules)
     held = privacy_holds(images, boxes, rules)
@@ -162,6 +165,8 @@ def detections_stage(
 class DetectionOutputs:
     """Where :func:`detections_stage` writes."""
 
+    raw: Path
+    failed: Path
     detections: Path
     sequences: Path
     summary: Path

@@ -9,6 +9,7 @@ quarantine table, so nothing a field team copied off a card is lost unnoticed.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -22,21 +23,24 @@ from trapline.jpeg import check_jpeg
 from trapline.layout import FolderLayout
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
 from trapline.stations import StationColumns, deployment_id, read_stations
-from trapline.tables import INVENTORY, QUARANTINE
+from trapline.tables import INVENTORY, QUARANTINE, write_atomic
 from trapline.timestamps import parse_exif_times
+from trapline.walk import SeasonFile, read_manifest
 
 log = logging.getLogger(__name__)
 
 JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg"})
 
-
-@dataclass(frozen=True)
-class SeasonFile:
-    """A file found under ``images_root``."""
-
-    path: str
-    size: int
-    mtime_ns: int
+PROBE_COLUMNS = (
+    "path",
+    "size",
+    "mtime_ns",
+    "jpeg_reason",
+    "jpeg_detail",
+    "exif_error",
+    "tags",
+)
+"""Columns of a shard's probes (``inventory/probes/<shard>.parquet``, internal)."""
 
 
 @dataclass(frozen=True)
@@ -46,30 +50,6 @@ class InventorySettings:
     images_root: Path
     layout: FolderLayout
     timezone: str
-    workers: int = 1
-
-
-def walk_season(images_root: Path) -> list[SeasonFile]:
-    """Every file below ``images_root``, with size and mtime, in one walk.
-
-    ``os.scandir`` hands back the ``stat`` information with the listing on most
-    file systems, so a million-file season is walked without a million extra
-    ``stat`` calls.
-    """
-    found: list[SeasonFile] = []
-    stack = [(Path(images_root), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                rel = f"{prefix}{entry.name}"
-                if entry.is_dir(follow_symlinks=True):
-                    stack.append((Path(entry.path), rel + "/"))
-                elif entry.is_file(follow_symlinks=True):
-                    st = entry.stat(follow_symlinks=True)
-                    found.append(SeasonFile(rel, st.st_size, st.st_mtime_ns))
-    found.sort(key=lambda f: f.path)
-    return found
 
 
 def image_id(path: str) -> str:
@@ -77,12 +57,68 @@ def image_id(path: str) -> str:
     return hashlib.sha1(path.encode()).hexdigest()[:16]
 
 
+def probe_files(
+    files: list[SeasonFile],
+    images_root: Path,
+    workers: int = 1,
+    known: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The per-file work of the inventory: JPEG integrity, then EXIF.
+
+    This is the expensive part (a read of every file), done per shard and cached:
+    a file whose path, size and mtime match a row of ``known`` is not read again.
+
+    Returns:
+        One row per file (:data:`PROBE_COLUMNS`): ``jpeg_reason``/``jpeg_detail``
+        when the integrity check failed, ``exif_error`` or the EXIF ``tags`` (JSON).
+    """
+    key = ["path", "size", "mtime_ns"]
+    frame = pd.DataFrame(
+        [(f.path, f.size, f.mtime_ns) for f in files], columns=key
+    ).astype({"size": "int64", "mtime_ns": "int64"})
+    if known is not None and len(known):
+        frame = frame.merge(known, on=key, how="left")
+        todo = frame["probed"].isna()
+    else:
+        for column in PROBE_COLUMNS[3:]:
+            frame[column] = None
+        todo = pd.Series(True, index=frame.index)
+    fresh = frame[todo]
+    jpeg = fresh["path"].str.lower().str.endswith(tuple(JPEG_EXTENSIONS))
+    verdicts = {p: check_jpeg(images_root / p) for p in fresh.loc[jpeg, "path"]}
+    readable = [p for p, v in verdicts.items() if v is None]
+    records = {}
+    with (
+        ExifReader(workers=workers) as reader,
+        tqdm(total=len(readable), desc="exif", unit="img", mininterval=5) as bar,
+    ):
+        absolute = [str(images_root / p) for p in readable]
+        for rec, rel in zip(
+            reader.read(absolute, progress=bar.update), readable, strict=True
+        ):
+            records[rel] = rec
+    for i in fresh.index:
+        rel = frame.at[i, "path"]
+        verdict = verdicts.get(rel)
+        rec = records.get(rel)
+        frame.at[i, "jpeg_reason"] = None if verdict is None else str(verdict[0])
+        frame.at[i, "jpeg_detail"] = None if verdict is None else verdict[1]
+        frame.at[i, "exif_error"] = None if rec is None else rec.error
+        frame.at[i, "tags"] = None if rec is None else json.dumps(rec.tags, default=str)
+        frame.at[i, "probed"] = True
+    log.info("%d files probed now, %d known", int(todo.sum()), int((~todo).sum()))
+    return frame[list(PROBE_COLUMNS)]
+
+
 def build_inventory(
-    settings: InventorySettings, deployments: pd.DataFrame
+    probes: pd.DataFrame,
+    settings: InventorySettings,
+    deployments: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Walk the season, read EXIF and correct times.
+    """Place the probed files in deployments and correct their times.
 
     Args:
+        probes: :func:`probe_files` rows of every file of the season.
         settings: where and how to read.
         deployments: from :func:`trapline.stations.read_stations`.
 
@@ -90,11 +126,16 @@ def build_inventory(
         ``(images, quarantine)`` frames following :data:`trapline.tables.INVENTORY`
         and :data:`trapline.tables.QUARANTINE`.
     """
-    files = walk_season(settings.images_root)
+    probes = probes.sort_values("path", ignore_index=True)
+    files = [
+        SeasonFile(p, s, m)
+        for p, s, m in probes[["path", "size", "mtime_ns"]].itertuples(index=False)
+    ]
     log.info("%d files under %s", len(files), settings.images_root)
     held: list[Quarantined] = []
     candidates = _place(files, settings.layout, deployments, held)
-    candidates = _intact(candidates, settings, held)
+    candidates = candidates.merge(probes.drop(columns=["size", "mtime_ns"]), on="path")
+    candidates = _intact(candidates, held)
     images = _read_exif(candidates, settings, deployments, held)
     quarantine = quarantine_frame(held)
     log.info("%d usable images, %d quarantined", len(images), len(quarantine))
@@ -147,28 +188,21 @@ def _place(
     )
 
 
-def _intact(
-    candidates: pd.DataFrame, settings: InventorySettings, held: list[Quarantined]
-) -> pd.DataFrame:
-    """Drop empty, unreadable, non-JPEG and truncated files.
-
-    Serial on purpose: each check reads a few bytes from the page cache, and a
-    thread pool's overhead per task costs more than the check itself.
-    """
-    root = settings.images_root
-    verdicts = [check_jpeg(root / p) for p in candidates["path"]]
-    keep = []
-    for row, verdict in zip(candidates.itertuples(), verdicts, strict=True):
-        if verdict is None:
-            keep.append(True)
-            continue
-        keep.append(False)
+def _intact(candidates: pd.DataFrame, held: list[Quarantined]) -> pd.DataFrame:
+    """Drop empty, unreadable, non-JPEG and truncated files (probed per shard)."""
+    bad = candidates["jpeg_reason"].notna()
+    for row in candidates[bad].itertuples():
         held.append(
             Quarantined(
-                row.path, "inventory", verdict[0], verdict[1], row.station, row.camera
+                row.path,
+                "inventory",
+                Reason(row.jpeg_reason),
+                row.jpeg_detail,
+                row.station,
+                row.camera,
             )
         )
-    return candidates[keep].reset_index(drop=True)
+    return candidates[~bad].reset_index(drop=True)
 
 
 def _read_exif(
@@ -177,19 +211,12 @@ def _read_exif(
     deployments: pd.DataFrame,
     held: list[Quarantined],
 ) -> pd.DataFrame:
-    """Read EXIF, parse and correct times, check deployment windows."""
-    root = settings.images_root
-    absolute = [str(root / p) for p in candidates["path"]]
-    records = {}
-    with (
-        ExifReader(workers=settings.workers) as reader,
-        tqdm(total=len(absolute), desc="exif", unit="img", mininterval=5) as bar,
-    ):
-        for rec in reader.read(absolute, progress=bar.update):
-            records[rec.path] = rec
-    ordered = [records[p] for p in absolute]
-    tags = pd.DataFrame([r.tags for r in ordered], index=candidates.index)
-    errors = pd.Series([r.error for r in ordered], index=candidates.index)
+    """Parse and correct times from the probed EXIF, check deployment windows."""
+    tags = pd.DataFrame(
+        [json.loads(t) if t else {} for t in candidates["tags"]],
+        index=candidates.index,
+    )
+    errors = candidates["exif_error"].where(candidates["exif_error"].notna(), None)
     times = parse_exif_times(tags, settings.timezone)
     dep = deployments.set_index("deployment_id").loc[candidates["deployment_id"]]
     dep.index = candidates.index
@@ -259,24 +286,35 @@ def _images_frame(
     return frame.sort_values("path", ignore_index=True)[INVENTORY.names]
 
 
+def probe_shard(manifest: str, images_root: str, workers: int, probes_out: str) -> None:
+    """One shard's probes, reusing the rows of the previous run's output."""
+    known = None
+    if Path(probes_out).is_file():
+        known = pd.read_parquet(probes_out).assign(probed=True)
+    files = read_manifest(manifest)
+    probes = probe_files(files, Path(images_root), workers, known)
+    write_atomic(Path(probes_out), lambda tmp: probes.to_parquet(tmp, index=False))
+
+
 def inventory_season(
+    probes_in: list[str],
     images_root: str,
     stations: str,
     layout: str,
     timezone: str,
     columns: dict[str, str],
     date_format: str | None,
-    workers: int,
     images_out: str,
     quarantine_out: str,
 ) -> None:
-    """The inventory stage end to end: read the stations table, walk, write tables."""
+    """The inventory stage: every shard's probes, the stations table, two tables."""
     deployments = read_stations(
         stations, timezone, StationColumns(**columns), date_format
     )
     settings = InventorySettings(
-        Path(images_root), FolderLayout.parse(layout), timezone, workers
+        Path(images_root), FolderLayout.parse(layout), timezone
     )
-    images, quarantine = build_inventory(settings, deployments)
+    probes = pd.concat([pd.read_parquet(p) for p in probes_in], ignore_index=True)
+    images, quarantine = build_inventory(probes, settings, deployments)
     INVENTORY.write(images, images_out)
     QUARANTINE.write(quarantine, quarantine_out)

@@ -15,8 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from trapline.quarantine import Quarantined, Reason, quarantine_frame
-from trapline.tables import INVENTORY, QUARANTINE, RAW_DETECTIONS, write_atomic
+from trapline.tables import RAW_DETECTIONS, write_atomic
 
 CATEGORIES = {"1": "animal", "2": "person", "3": "vehicle"}
 """MegaDetector's category ids and names."""
@@ -26,50 +25,6 @@ FORMAT_VERSION = "1.4"
 
 class PrecomputedError(ValueError):
     """The precomputed file cannot be used."""
-
-
-def read_precomputed(
-    path: Path, images: pd.DataFrame
-) -> tuple[pd.DataFrame, list[Quarantined]]:
-    """Boxes from a MegaDetector batch-output file, keyed to the inventory.
-
-    Args:
-        path: the JSON file.
-        images: rows of ``images.parquet``.
-
-    Returns:
-        Raw boxes (with ``classifier_species``/``classifier_conf`` from
-        per-detection ``classifications`` where the file has them) and the
-        inventory images the file does not list or marks as failed.
-    """
-    try:
-        data = json.loads(Path(path).read_text())
-        entries, categories = data["images"], data["detection_categories"]
-    except (OSError, ValueError, KeyError) as err:
-        raise PrecomputedError(
-            f"config key 'detect.precomputed' = {str(path)!r}: not a MegaDetector "
-            f"batch-output file ({type(err).__name__}: {err})"
-        ) from None
-    classes = data.get("classification_categories", {})
-    match = _PathMatcher(images["path"])
-    ids = dict(zip(images["path"], images["image_id"], strict=True))
-    rows, seen, failed = [], set(), []
-    for entry in entries:
-        rel = match(entry["file"])
-        if rel is None:
-            continue
-        seen.add(rel)
-        if entry.get("failure") or entry.get("detections") is None:
-            detail = f"{path.name}: {entry.get('failure') or 'no detections'}"
-            failed.append(Quarantined(rel, "detect", Reason.DETECTOR_FAILED, detail))
-            continue
-        rows += box_rows(ids[rel], entry["detections"], path.name, categories, classes)
-    missing = sorted(set(images["path"]) - seen)
-    failed += [
-        Quarantined(p, "detect", Reason.NOT_IN_PRECOMPUTED, f"not listed in {path}")
-        for p in missing
-    ]
-    return raw_frame(rows), failed
 
 
 def box_rows(
@@ -123,7 +78,7 @@ def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame.astype({"det_index": "int32", "conf": "float64"})
 
 
-class _PathMatcher:
+class PathMatcher:
     """Find the inventory path a MegaDetector ``file`` entry names.
 
     Files may be relative to ``images_root`` (as trapline writes them), to a
@@ -199,13 +154,3 @@ def _detections(group: pd.DataFrame, classes: dict[str, str]) -> list[dict[str, 
             det["classifications"] = [[classes[species], float(row.species_conf)]]
         out.append(det)
     return out
-
-
-def precomputed_stage(
-    images_in: Path, precomputed: Path, raw_out: Path, quarantine_out: Path
-) -> None:
-    """The detect rule with ``detector: precomputed``: import instead of infer."""
-    images = INVENTORY.read(images_in)
-    raw, failed = read_precomputed(Path(precomputed), images)
-    RAW_DETECTIONS.write(raw, raw_out)
-    QUARANTINE.write(quarantine_frame(failed), quarantine_out)

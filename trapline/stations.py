@@ -37,6 +37,7 @@ class StationColumns:
     setup: str = "Setup_date"
     retrieval: str = "Retrieval_date"
     clock_offset: str = "Clock_offset"
+    session: str = "Session"
 
 
 def deployment_id(station: str, camera: str | None) -> str:
@@ -60,10 +61,12 @@ def read_stations(
             (``2026-03-01`` or ``2026-03-01 14:30``).
 
     Returns:
-        One row per deployment: ``deployment_id, station, camera, x, y, setup,
-        retrieval, window_start, window_end, clock_offset, problems`` where a
-        date-only setup opens the window at 00:00 and a date-only retrieval closes
-        it at the end of that day; ``problems`` is a list of (start, end) pairs.
+        One row per deployment: ``deployment_id, station, camera, session, x, y,
+        setup, retrieval, window_start, window_end, clock_offset, problems`` where
+        a date-only setup opens the window at 00:00 and a date-only retrieval
+        closes it at the end of that day; ``problems`` is a list of (start, end)
+        pairs, a date-only ``ProblemN_to`` ending at the end of that day (as in
+        camtrapR); ``session`` is the ``Session`` column, or ``"1"`` without one.
 
     Raises:
         StationsError: naming the file, row, column and fix.
@@ -116,6 +119,7 @@ class _Reader:
         self.require(c.station, c.setup, c.retrieval)
         xcol, ycol = self.coordinate_columns()
         has_camera = c.camera in self.raw.columns
+        has_session = c.session in self.raw.columns
         rows = []
         for i, rec in enumerate(self.raw.to_dict("records")):
             station = rec[c.station].strip()
@@ -127,11 +131,15 @@ class _Reader:
             end = retrieval + pd.Timedelta(days=1) if retrieval_is_date else retrieval
             if end <= setup:
                 raise self.fail(i, f"{c.retrieval!r} is not after {c.setup!r}")
+            session = rec[c.session].strip() if has_session else "1"
+            if not session:
+                raise self.fail(i, f"column {c.session!r} is empty")
             rows.append(
                 {
                     "deployment_id": deployment_id(station, camera),
                     "station": station,
                     "camera": camera,
+                    "session": session,
                     "x": self.number(i, xcol, rec[xcol]),
                     "y": self.number(i, ycol, rec[ycol]),
                     "setup": setup,
@@ -210,10 +218,10 @@ class _Reader:
                 raise self.fail(
                     row, f"set both Problem{n}_from and Problem{n}_to, or neither"
                 )
-            periods.append(
-                (
-                    self.date(row, f"Problem{n}_from", start)[0],
-                    self.date(row, f"Problem{n}_to", end)[0],
-                )
-            )
+            first = self.date(row, f"Problem{n}_from", start)[0]
+            last, last_is_date = self.date(row, f"Problem{n}_to", end)
+            last = last + pd.Timedelta(days=1) if last_is_date else last
+            if last <= first:
+                raise self.fail(row, f"Problem{n}_to is not after Problem{n}_from")
+            periods.append((first, last))
         return periods

@@ -7,9 +7,8 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageOps
 
-from conftest import jpeg_bytes, write
+from conftest import jpeg_bytes, read_precomputed, write
 from trapline.crops import CropSettings, crop_animals, pixel_box
-from trapline.mdformat import read_precomputed
 
 
 def test_pixel_box_pads_and_clips():

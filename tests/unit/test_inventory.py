@@ -11,12 +11,14 @@ from trapline.inventory import (
     build_inventory,
     image_id,
     inventory_season,
-    walk_season,
+    probe_files,
+    probe_shard,
 )
 from trapline.layout import FolderLayout
 from trapline.quarantine import FIXES, Reason
 from trapline.stations import read_stations
 from trapline.tables import INVENTORY, QUARANTINE
+from trapline.walk import manifest_text, walk_season
 
 STATIONS = (
     "Station,Camera,utm_x,utm_y,Setup_date,Retrieval_date,Clock_offset\n"
@@ -69,12 +71,10 @@ def season(tmp_path: Path) -> Path:
 def run(season: Path, workers: int = 2):
     deployments = read_stations(season / "stations.csv", "Etc/GMT-1")
     settings = InventorySettings(
-        season / "images",
-        FolderLayout.parse("{station}/{camera}"),
-        "Etc/GMT-1",
-        workers,
+        season / "images", FolderLayout.parse("{station}/{camera}"), "Etc/GMT-1"
     )
-    return build_inventory(settings, deployments)
+    probes = probe_files(walk_season(season / "images"), season / "images", workers)
+    return build_inventory(probes, settings, deployments)
 
 
 def test_every_file_lands_in_exactly_one_table(season):
@@ -127,14 +127,17 @@ def test_originals_are_never_rewritten(season):
 
 def test_tables_follow_the_contract(season, tmp_path):
     out = tmp_path / "results"
+    manifest = tmp_path / "shard.tsv"
+    manifest.write_text(manifest_text(walk_season(season / "images")))
+    probe_shard(str(manifest), str(season / "images"), 2, str(out / "probes.parquet"))
     inventory_season(
+        [str(out / "probes.parquet")],
         str(season / "images"),
         str(season / "stations.csv"),
         "{station}/{camera}",
         "Etc/GMT-1",
         {},
         None,
-        2,
         str(out / "images.parquet"),
         str(out / "quarantine.parquet"),
     )
@@ -144,3 +147,21 @@ def test_tables_follow_the_contract(season, tmp_path):
     assert list(quarantine.columns) == QUARANTINE.names
     assert str(images["datetime"].dtype) == "datetime64[ms, Etc/GMT-1]"
     assert not list(out.glob(".*tmp"))
+
+
+def test_probes_are_reused_for_unchanged_files_only(season, tmp_path):
+    manifest, probes = tmp_path / "shard.tsv", tmp_path / "probes.parquet"
+    root = season / "images"
+    manifest.write_text(manifest_text(walk_season(root)))
+    probe_shard(str(manifest), str(root), 1, str(probes))
+    first = pd.read_parquet(probes).set_index("path")
+    changed = root / "ST01/A/IMG_0008.JPG"
+    changed.write_bytes(jpeg_bytes("2026:03:02 10:00:00"))
+    (root / "ST01/A/IMG_0001.JPG").unlink()
+    manifest.write_text(manifest_text(walk_season(root)))
+    probe_shard(str(manifest), str(root), 1, str(probes))
+    second = pd.read_parquet(probes).set_index("path")
+    assert "ST01/A/IMG_0001.JPG" not in second.index
+    assert "2026:03:02" in second.at["ST01/A/IMG_0008.JPG", "tags"]
+    same = second.index.drop("ST01/A/IMG_0008.JPG")
+    pd.testing.assert_frame_equal(first.loc[same], second.loc[same])

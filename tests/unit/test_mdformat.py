@@ -9,7 +9,8 @@ from megadetector.postprocessing.validate_batch_results import (
     validate_batch_results,
 )
 
-from trapline.mdformat import PrecomputedError, read_precomputed, write_batch_json
+from conftest import read_precomputed
+from trapline.mdformat import PrecomputedError, write_batch_json
 from trapline.quarantine import Reason
 
 IMAGES = pd.DataFrame(

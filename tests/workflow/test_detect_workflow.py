@@ -44,8 +44,8 @@ def test_megadetector_rule_runs_the_model_and_accounts_for_every_file(
     results = tmp_path / ".test/results"
     raw = pd.read_parquet(results / "detect/raw.parquet")
     assert (raw["detector"] == md_standin.name).all() and len(raw) > 0
-    log = (tmp_path / "logs/detect_megadetector.log").read_text()
-    assert "PTDetector" in log
+    logs = [p.read_text() for p in (tmp_path / "logs/detect_shard").glob("*.log")]
+    assert logs and all("PTDetector" in log for log in logs)
     images = pd.read_parquet(results / "images.parquet")
     quarantine = pd.read_parquet(results / "quarantine.parquet")
     on_disk = [p for p in (tmp_path / ".test/season/images").rglob("*") if p.is_file()]
@@ -59,6 +59,9 @@ def test_megadetector_rule_runs_the_model_and_accounts_for_every_file(
 
 
 def test_missing_weights_plan_fetch_megadetector(tmp_path):
+    # The season must exist for its shards' detect jobs to be planned.
+    simulated = run(tmp_path, config({"detector": "MDV5B"}), "simulate_season")
+    assert simulated.returncode == 0, simulated.stderr[-3000:]
     done = run(tmp_path, config({"detector": "MDV5B"}), "-n")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "rule fetch_megadetector:" in done.stdout

@@ -42,8 +42,27 @@ def store_embeddings(
     write_atomic(Path(path), lambda tmp: pq.write_table(table, tmp))
 
 
-def load_embeddings(path: Path) -> tuple[list[str], np.ndarray, str]:
-    """Read a store: ids, a float32 (n, dim) array and the model id."""
+def load_embeddings(
+    path: Path | list[Path],
+) -> tuple[list[str], np.ndarray, str]:
+    """Read a store, or the shards' stores together: ids, (n, dim) float32, model.
+
+    Raises:
+        ValueError: the stores come from different models.
+    """
+    if isinstance(path, list):
+        parts = [load_embeddings(p) for p in path]
+        models = {model for _, _, model in parts}
+        if len(models) > 1:
+            raise ValueError(
+                f"embedding stores from different models {sorted(models)}: rerun "
+                "the embed jobs with one embed.model"
+            )
+        ids = [i for part_ids, _, _ in parts for i in part_ids]
+        vectors = (
+            np.concatenate([v for _, v, _ in parts]) if parts else np.empty((0, 0))
+        )
+        return ids, vectors.astype(np.float32), models.pop() if models else ""
     table = pq.read_table(path)
     column = table.column("vector").combine_chunks()
     dim = column.type.list_size

@@ -42,7 +42,7 @@ class IdentifyInputs:
     results: Path
     images_root: Path
     decisions: Path | None = None
-    crop_embeddings: Path | None = None
+    crop_embeddings: list[Path] | None = None
     catalogue_embeddings: Path | None = None
 
 

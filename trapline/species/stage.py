@@ -43,8 +43,8 @@ class SpeciesInputs:
     summary: Path
     raw: Path
     detections: Path
-    crops: Path
-    crop_embeddings: Path | None = None
+    crops: list[Path]
+    crop_embeddings: list[Path] | None = None
     reference_embeddings: Path | None = None
     reference: Path | None = None
     images_root: Path | None = None
@@ -149,7 +149,9 @@ def species_stage(
 ) -> None:
     """Label, smooth, count; write detections, crops, JSON and species counts."""
     boxes = KEPT_DETECTIONS.read(inputs.detections)
-    crops = CROP_BOXES.read(inputs.crops)
+    crops = pd.concat([CROP_BOXES.read(p) for p in inputs.crops], ignore_index=True)
+    if crops.empty:
+        crops = CROP_BOXES.empty()
     summary = IMAGE_SUMMARY.read(inputs.summary)
     sequences = summary.set_index("image_id")["sequence_id"]
     boxes = label_boxes(classify(boxes, crops, inputs, settings), sequences, settings)

@@ -1,0 +1,191 @@
+"""Shards and per-image caches through real Snakemake runs with the real detector.
+
+The tiny season is cut into several shards per camera (``shards.max_images: 20``)
+and detected by the MegaDetector stand-in through MegaDetector's own loader, so
+what is asserted is what a user sees: which jobs a rerun plans, how many images
+reach the detector, and that a run killed with SIGKILL resumes to the same result.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+
+pytestmark = pytest.mark.slow
+
+
+def command(workdir: Path, *args: str) -> list[str]:
+    return [
+        str(SNAKEMAKE),
+        "-s",
+        str(ROOT / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        "--cores",
+        "2",
+        *args,
+    ]
+
+
+def environment(weights: Path) -> dict[str, str]:
+    return os.environ | {"MDV5A": str(weights)}
+
+
+def run(workdir: Path, weights: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command(workdir, *args),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=environment(weights),
+    )
+
+
+def prepare(workdir: Path) -> Path:
+    config = yaml.safe_load((ROOT / "tests/config/config.yaml").read_text())
+    config |= {
+        "detect": {"detector": "MDV5A", "save_every": 1, "image_size": 640},
+        "shards": {"max_images": 20},
+    }
+    config.pop("identify")  # detection, crops and reruns are what is tested here
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    return workdir
+
+
+def planned(stdout: str, rule: str) -> list[str]:
+    """Shards of the jobs of ``rule`` in a dry run's plan."""
+    jobs = re.findall(
+        rf"rule {rule}:\n(?:    .*\n)*?    wildcards: shard=(\S+)", stdout
+    )
+    return sorted(jobs)
+
+
+def detected_now(workdir: Path) -> int:
+    logs = (workdir / "logs/detect_shard").glob("*.log")
+    found = [re.search(r"(\d+) to detect now", p.read_text()) for p in logs]
+    return sum(int(m.group(1)) for m in found if m)
+
+
+def boxes(workdir: Path) -> pd.DataFrame:
+    raw = pd.read_parquet(workdir / ".test/results/detect/raw.parquet")
+    columns = ["image_id", "det_index", "category", "conf", "bbox_x", "bbox_y"]
+    return raw[columns].sort_values(["image_id", "det_index"], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def season_run(md_standin, tmp_path_factory) -> Path:
+    workdir = prepare(tmp_path_factory.mktemp("shards") / "run")
+    done = run(workdir, md_standin)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return workdir
+
+
+def test_each_camera_is_cut_into_shards_and_all_are_detected(season_run):
+    manifests = list((season_run / ".test/results/shards").glob("*.tsv"))
+    cameras = {m.name.split(".")[0] + "." + m.name.split(".")[1] for m in manifests}
+    assert len(manifests) > len(cameras), "max_images 20 should split a camera"
+    images = pd.read_parquet(season_run / ".test/results/images.parquet")
+    assert detected_now(season_run) >= len(images)
+
+
+def test_noop_rerun_plans_no_job(season_run, md_standin):
+    done = run(season_run, md_standin, "-n")
+    assert done.returncode == 0, done.stderr
+    assert "Nothing to be done" in done.stdout + done.stderr
+
+
+def test_new_images_rerun_only_their_shard_and_only_they_are_detected(
+    season_run, md_standin, tmp_path
+):
+    workdir = tmp_path / "run"
+    shutil.copytree(season_run, workdir, symlinks=True)
+    for log in (workdir / "logs/detect_shard").glob("*.log"):
+        log.unlink()
+    images = pd.read_parquet(season_run / ".test/results/images.parquet")
+    usable = sorted(images.loc[images["path"].str.startswith("ST02/A/"), "path"])
+    root = workdir / ".test/season/images"
+    for n in range(3):
+        shutil.copy2(root / usable[0], root / f"ST02/A/IMG_9{n:04d}.jpg")
+    plan = run(workdir, md_standin, "-n")
+    assert plan.returncode == 0, plan.stderr
+    shards = planned(plan.stdout, "detect_shard")
+    assert shards and all(s.startswith("ST02.A.") for s in shards), shards
+    assert planned(plan.stdout, "inventory_shard") == shards
+    done = run(workdir, md_standin)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert detected_now(workdir) == 3
+    before = pd.read_parquet(season_run / ".test/results/images.parquet")
+    after = pd.read_parquet(workdir / ".test/results/images.parquet")
+    assert len(after) == len(before) + 3
+
+
+def test_removed_images_leave_every_output(season_run, md_standin, tmp_path):
+    workdir = tmp_path / "run"
+    shutil.copytree(season_run, workdir, symlinks=True)
+    results = workdir / ".test/results"
+    raw = pd.read_parquet(results / "detect/raw.parquet")
+    images = pd.read_parquet(results / "images.parquet")
+    gone = images[images["image_id"].isin(raw["image_id"])].iloc[0]
+    (workdir / ".test/season/images" / gone["path"]).unlink()
+    done = run(workdir, md_standin)
+    assert done.returncode == 0, done.stderr[-4000:]
+    for table in ("images", "quarantine"):
+        frame = pd.read_parquet(results / f"{table}.parquet")
+        assert gone["path"] not in set(frame["path"]), table
+    for table in ("detect/raw", "detections", "crops"):
+        frame = pd.read_parquet(results / f"{table}.parquet")
+        assert gone["image_id"] not in set(frame["image_id"]), table
+    counts = pd.read_parquet(results / "species_counts.parquet")
+    assert gone["image_id"] not in set(counts["id"])
+
+
+def test_killed_detection_resumes_to_the_same_result(season_run, md_standin, tmp_path):
+    workdir = tmp_path / "run"
+    shutil.copytree(season_run, workdir, symlinks=True)
+    shards = workdir / ".test/results/detect/shards"
+    sizes = {p.stem: len(pd.read_parquet(p)) for p in shards.glob("*.parquet")}
+    largest = max(sizes, key=sizes.get)
+    target = shards / f"{largest}.parquet"
+    target.unlink()  # no cache: every image of the shard goes to the detector
+    log = workdir / f"logs/detect_shard/{largest}.log"
+    log.unlink()
+    process = subprocess.Popen(
+        command(workdir, "--forcerun", str(target.relative_to(workdir))),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment(md_standin),
+        start_new_session=True,
+    )
+    deadline, killed = time.monotonic() + 600, False
+    while time.monotonic() < deadline and process.poll() is None:
+        text = log.read_text() if log.exists() else ""
+        started = (shards / f"{largest}.parquet").exists()
+        if started and not re.search(r"detected \d+ images", text):
+            os.killpg(process.pid, signal.SIGKILL)
+            killed = True
+            break
+        time.sleep(0.02)
+    process.wait()
+    assert killed, "the detect job finished before it could be killed"
+    partial = pd.read_parquet(shards / f"{largest}.parquet")["path"].nunique()
+    assert run(workdir, md_standin, "--unlock").returncode == 0
+    done = run(workdir, md_standin)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert f"{partial} cached" in log.read_text(), log.read_text()
+    pd.testing.assert_frame_equal(boxes(workdir), boxes(season_run))
