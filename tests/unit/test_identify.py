@@ -6,6 +6,7 @@ The tiny season is rendered by the simulator; crops are cut from its true boxes
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -103,8 +104,7 @@ def run(season, crops=None, **kwargs):
         IdentifySettings(),
         crops_root=season["work"],
         images_root=season["root"] / "images",
-        feature_cache=season["cache"],
-        **kwargs,
+        **({"feature_cache": season["cache"]} | kwargs),
     )
 
 
@@ -274,3 +274,22 @@ def test_global_candidates_are_verified_and_fused(season):
     assert result.candidates["global_score"].notna().all()
     assert result.calibration["fused"]["features"] == ["log1p_inliers", "global_score"]
     assert len(result.identities) == len(lynx)
+
+
+def test_a_rerun_verifies_only_the_pairs_of_new_crops(season, tmp_path, caplog):
+    crops = season["crops"]
+    lynx = crops[crops["species"] == "Lynx lynx"]
+    new = lynx["crop_id"].iloc[-2:]
+    cache = tmp_path / "cache"
+    first = run(season, crops=crops[~crops["crop_id"].isin(new)], feature_cache=cache)
+    caplog.set_level(logging.INFO, logger="trapline.identify.core")
+    caplog.clear()
+    again = run(season, feature_cache=cache)
+    n_refs = len(season["catalogue"])
+    verified = [r.getMessage() for r in caplog.records if "pairs verified" in r.message]
+    assert verified == [
+        f"pairs verified now: {2 * n_refs}, from cache: {(len(lynx) - 2) * n_refs}"
+    ]
+    fresh = run(season, feature_cache=None)
+    pd.testing.assert_frame_equal(again.identities, fresh.identities)
+    assert len(first.identities) == len(lynx) - 2

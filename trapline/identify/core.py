@@ -8,6 +8,7 @@ clustered into provisional new individuals whose IDs survive reruns.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,9 @@ from trapline.localfeatures import (
     verify,
     verify_many,
 )
+from trapline.tables import write_atomic
+
+log = logging.getLogger(__name__)
 
 IDENTITY_COLUMNS = [
     "crop_id", "individual_id", "is_new", "source", "score", "flank", "track_id",
@@ -109,26 +113,52 @@ def _scores(
     candidates: pd.DataFrame | None,
     calibration: Calibration,
     settings: FeatureSettings,
+    pair_cache: Path | None = None,
 ) -> pd.DataFrame:
-    """Every verified (crop, reference) pair with inliers and probability."""
+    """Every verified (crop, reference) pair with inliers and probability.
+
+    Geometric verification is the costly step of a rerun; with ``pair_cache`` the
+    inlier counts of pairs verified before (same crop, reference and feature
+    settings) are read back, so a rerun after a new card verifies only the pairs
+    of its new crops.
+    """
     if candidates is None:
         pairs = target[["crop_id"]].merge(catalogue[["ref_id"]], how="cross")
         pairs["global_score"] = np.nan
     else:
         pairs = candidates[candidates["crop_id"].isin(target["crop_id"])]
         pairs = pairs[["crop_id", "ref_id", "global_score"]].copy()
-    inliers = []
-    for crop_id, group in pairs.groupby("crop_id", sort=False):
+    known = _read_pairs(pair_cache, settings)
+    pairs = pairs.merge(known, on=["crop_id", "ref_id"], how="left")
+    todo = pairs[pairs["inliers"].isna()]
+    for crop_id, group in todo.groupby("crop_id", sort=False):
         counts = verify_many(
             crop_feats[crop_id], [refs[r] for r in group["ref_id"]], settings
         )
-        inliers.append(pd.Series(counts, index=group.index))
-    pairs["inliers"] = pd.concat(inliers) if inliers else pd.Series(dtype=int)
+        pairs.loc[group.index, "inliers"] = counts
+    log.info(
+        "pairs verified now: %d, from cache: %d", len(todo), len(pairs) - len(todo)
+    )
+    pairs["inliers"] = pairs["inliers"].astype(int)
+    if pair_cache is not None:
+        kept = pairs[["crop_id", "ref_id", "inliers"]].assign(
+            settings=settings.fingerprint()
+        )
+        write_atomic(pair_cache, lambda tmp: kept.to_parquet(tmp, index=False))
     pairs["probability"] = calibration.probability(
         pairs["inliers"].to_numpy(), pairs["global_score"].to_numpy()
     )
     meta = catalogue.set_index("ref_id")[["individual_id", "flank"]]
     return pairs.join(meta, on="ref_id")
+
+
+def _read_pairs(path: Path | None, settings: FeatureSettings) -> pd.DataFrame:
+    """Inlier counts cached by an earlier run with the same feature settings."""
+    columns = ["crop_id", "ref_id", "inliers"]
+    if path is None or not Path(path).is_file():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    cached = pd.read_parquet(path)
+    return cached.loc[cached["settings"] == settings.fingerprint(), columns]
 
 
 def identify(
@@ -193,7 +223,10 @@ def identify(
         if reference_scores is not None
         else local_cal
     )
-    scores = _scores(target, catalogue, crop_feats, refs, candidates, fused_cal, local)
+    pair_cache = feature_cache / "pairs.parquet" if feature_cache else None
+    scores = _scores(
+        target, catalogue, crop_feats, refs, candidates, fused_cal, local, pair_cache
+    )
     tracks = link_tracks(target, images)
     decided = decide_tracks(scores, tracks, fused_cal.threshold, forbidden)
 
