@@ -9,7 +9,7 @@ from snakemake.utils import validate
 sys.path.insert(0, workflow.basedir)
 from trapline.config import ConfigError, check_config, load_schema, station_columns
 from trapline.layout import FolderLayout
-from trapline.shards import plan_season
+from trapline.shards import ShardPlan, plan_season
 from trapline.stations import StationsError, read_stations
 from trapline.weights import (
     MODELS_DIR,
@@ -50,6 +50,11 @@ def season_plan():
     root = Path(config["images_root"])
     if not root.is_dir():
         return None
+    if not workflow.is_main_process:
+        # A cluster job reads the workflow again: it takes the manifests the main
+        # process wrote instead of walking a million files once per job.
+        manifests = sorted(Path(result("shards")).glob("*.tsv"))
+        return ShardPlan({path.stem: [] for path in manifests})
     layout = FolderLayout.parse(config["layout"])
     max_images = config["shards"]["max_images"]
     return plan_season(root, layout, max_images, Path(result("shards")))
