@@ -219,3 +219,13 @@ def test_clear_errors_for_missing_weights_and_unknown_model(tmp_path):
         Embedder(settings(tmp_path / "nope.safetensors"))
     with pytest.raises(EmbedError, match=r"'embed.model' = 'vit_lrage_patch14"):
         Embedder(EmbedSettings("vit_lrage_patch14_reg4_dinov2.lvd142m"))
+
+
+def test_a_crop_whose_source_changed_is_embedded_again(weights, crops, tmp_path):
+    counted = Counted(weights[0])
+    store = tmp_path / "embeddings.parquet"
+    ids = [p.stem for p in crops[:3]]
+    assert embed_crops(ids, crops[:3], counted.embedder, store, ["a", "b", "c"]) == 3
+    again = embed_crops(ids, crops[:3], counted.embedder, store, ["a", "B", "c"])
+    assert again == 1, "only the crop cut from a replaced image is embedded again"
+    assert counted.seen == 4

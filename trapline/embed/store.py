@@ -28,17 +28,27 @@ MODEL_ID_KEY = b"trapline:model_id"
 
 
 def store_embeddings(
-    path: Path, ids: list[str], vectors: np.ndarray, model_id: str
+    path: Path,
+    ids: list[str],
+    vectors: np.ndarray,
+    model_id: str,
+    sources: list[str] | None = None,
 ) -> None:
-    """Write a store atomically (temp file + rename): a killed job leaves no stub."""
+    """Write a store atomically (temp file + rename): a killed job leaves no stub.
+
+    Args:
+        sources: what each vector was computed from (e.g. the crop's source file
+            and box); a later run re-embeds an id whose source changed.
+    """
     vectors = np.ascontiguousarray(vectors, np.float32)
     flat = pa.array(vectors.reshape(-1), pa.float32())
-    table = pa.table(
-        {
-            "id": pa.array(ids, pa.string()),
-            "vector": pa.FixedSizeListArray.from_arrays(flat, vectors.shape[1]),
-        }
-    ).replace_schema_metadata({MODEL_ID_KEY: model_id.encode()})
+    columns = {
+        "id": pa.array(ids, pa.string()),
+        "vector": pa.FixedSizeListArray.from_arrays(flat, vectors.shape[1]),
+    }
+    if sources is not None:
+        columns["source"] = pa.array(sources, pa.string())
+    table = pa.table(columns).replace_schema_metadata({MODEL_ID_KEY: model_id.encode()})
     write_atomic(Path(path), lambda tmp: pq.write_table(table, tmp))
 
 
@@ -76,6 +86,7 @@ def embed_crops(
     images: list[ImageRef],
     embedder: Embedder | EmbedSettings,
     store: Path,
+    sources: list[str] | None = None,
 ) -> int:
     """Bring ``store`` up to date with ``ids``: embed what it lacks, drop the rest.
 
@@ -94,6 +105,10 @@ def embed_crops(
         old_ids, old_vectors, old_model = load_embeddings(store)
         if old_model == embedder.model_id:
             known = dict(zip(old_ids, old_vectors, strict=True))
+            if sources is not None:
+                before = _sources(store)
+                now = dict(zip(ids, sources, strict=True))
+                known = {i: v for i, v in known.items() if before.get(i) == now.get(i)}
         else:
             log.info("%s: written by %s, re-embedding all", store, old_model)
     todo = [i for i, name in enumerate(ids) if name not in known]
@@ -104,7 +119,7 @@ def embed_crops(
         vectors = np.stack([known[name] for name in ids])
     else:
         vectors = np.empty((0, embedder.dim), np.float32)
-    store_embeddings(store, ids, vectors, embedder.model_id)
+    store_embeddings(store, ids, vectors, embedder.model_id, sources)
     log.info("%s: %d embedded, %d kept", store, len(todo), len(ids) - len(todo))
     return len(todo)
 
@@ -139,7 +154,7 @@ def embed_stage(
         root = Path(results) if results is not None else Path(crops).parent
         ids = table["crop_id"].tolist()
         images: list[ImageRef] = [root / p for p in table["crop_path"]]
-        return embed_crops(ids, images, settings, out)
+        return embed_crops(ids, images, settings, out, _crop_sources(table))
     if catalogue is not None:
         table = read_catalogue(catalogue)
     else:
@@ -149,3 +164,25 @@ def embed_stage(
     paths = table["path"]
     images = [(Path(p), tuple(b)) for p, b in zip(paths, boxes, strict=True)]
     return embed_crops(ids, images, settings, out)
+
+
+def _sources(store: Path) -> dict[str, str]:
+    """Each id's recorded source, where the store has them."""
+    table = pq.read_table(store)
+    if "source" not in table.column_names:
+        return {}
+    ids, sources = table.column("id").to_pylist(), table.column("source").to_pylist()
+    return dict(zip(ids, sources, strict=True))
+
+
+def _crop_sources(table) -> list[str] | None:
+    """A crop's source: its source image (size, mtime), box and crop settings.
+
+    A card that replaces an image under the same name re-cuts its crops with the
+    same ids; the source tells the store that their vectors are stale.
+    """
+    columns = ["source_size", "source_mtime_ns", "crop_settings"]
+    columns += ["bbox_x", "bbox_y", "bbox_w", "bbox_h"]
+    if any(c not in table.columns for c in columns):
+        return None
+    return table[columns].astype(str).agg("|".join, axis=1).tolist()
