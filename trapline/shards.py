@@ -5,8 +5,9 @@ serve a million-image season; one job per stage cannot rerun only what a new car
 changed. A shard is a run of files of one deployment folder (station/camera),
 cut where a file's name hashes to a boundary (content-defined chunking), so adding
 files to a folder changes only the shard they fall into, never the shards after
-it. A run of more than ``max_images`` files between two boundaries is split into
-equal parts.
+it. A run of more than ``max_images`` files between two boundaries is cut into
+parts of ``max_images`` from its start, so files appended to it (a new card)
+change only its last part.
 
 Each shard has a manifest (``<results>/shards/<shard>.tsv``: path, size, mtime in
 ns) that is rewritten only when its content changes: unchanged shards keep their
@@ -16,7 +17,6 @@ manifest's timestamp and Snakemake does not rerun them.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -80,10 +80,8 @@ def plan_shards(
                 runs.append([])
             runs[-1].append(f)
         for run in runs:
-            parts = math.ceil(len(run) / max_images)
-            size = math.ceil(len(run) / parts)
-            for start in range(0, len(run), size):
-                chunk = run[start : start + size]
+            for start in range(0, len(run), max_images):
+                chunk = run[start : start + max_images]
                 tag = _hash(chunk[0].path) >> 32
                 shards[f"{_slug(station)}.{_slug(camera)}.{tag:08x}"] = chunk
     return ShardPlan(shards)
