@@ -51,13 +51,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
 import yaml
+from process_tree import TreeSampler
 
 from trapline.layout import FolderLayout
 from trapline.shards import plan_shards, write_manifests
@@ -114,38 +114,15 @@ class Measure:
 def measure(command: list[str], log: Path, check: bool = True) -> Measure:
     """Run ``command`` from the repository root; wall time and peak tree RSS."""
     load = os.getloadavg()[0]
-    peak = 0
     start = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-        root = psutil.Process(proc.pid)
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.is_set():
-                try:
-                    tree = [root, *root.children(recursive=True)]
-                except psutil.NoSuchProcess:
-                    break
-                rss = 0
-                for p in tree:
-                    try:
-                        rss += p.memory_info().rss
-                    except psutil.NoSuchProcess:
-                        pass
-                peak = max(peak, rss)
-                done.wait(0.05)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        # wait4 rather than proc.wait(): it also hands back the kernel's peak RSS.
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        done.set()
-        sampler.join()
-    peak = max(peak, usage.ru_maxrss * 1024)
+        with TreeSampler(proc.pid) as tree:
+            # wait4 rather than proc.wait(): it also hands back the kernel's peak RSS.
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+    peak = max(tree.peak_rss, usage.ru_maxrss * 1024)
     if check and proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}); see {log}")
     return Measure(wall, peak / GIB, load, proc.returncode, str(log))

@@ -27,13 +27,12 @@ import argparse
 import json
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import psutil
+from process_tree import TreeSampler
 
 OUT = Path("bench/out")
 SIZES = [(1920, 1080), (4000, 3000)]
@@ -125,40 +124,15 @@ def pick_images(per_size: int) -> list[str]:
 
 def measure(side: str, command: list[str], log: Path) -> tuple[float, float, int]:
     """Run ``command``; return wall seconds, peak tree RSS (GiB), peak process count."""
-    peak_rss = 0
-    peak_procs = 0
     start = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        root = psutil.Process(proc.pid)
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak_rss, peak_procs
-            while not done.is_set():
-                try:
-                    tree = [root, *root.children(recursive=True)]
-                except psutil.NoSuchProcess:
-                    break
-                rss = 0
-                for p in tree:
-                    try:
-                        rss += p.memory_info().rss
-                    except psutil.NoSuchProcess:
-                        pass
-                peak_rss = max(peak_rss, rss)
-                peak_procs = max(peak_procs, len(tree))
-                done.wait(0.05)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        code = proc.wait()
-        wall = time.perf_counter() - start
-        done.set()
-        sampler.join()
+        with TreeSampler(proc.pid) as tree:
+            code = proc.wait()
+            wall = time.perf_counter() - start
     if code != 0:
         raise SystemExit(f"{side} failed ({code}); see {log}")
-    return wall, peak_rss / GIB, peak_procs
+    return wall, tree.peak_rss / GIB, tree.peak_procs
 
 
 def run_ours(paths: list[str], weights: Path, tag: str) -> Run:

@@ -17,7 +17,7 @@ import pandas as pd
 from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from trapline.detections import DetectionRules, kept_boxes
+from trapline.detections import DetectionRules, kept_boxes, person_images
 from trapline.jpeg import strict_decoding
 from trapline.layout import FolderLayout
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
@@ -177,8 +177,7 @@ def crop_shard(
     raw = shard[shard["det_index"].notna()].astype({"det_index": "int32"})
     boxes = kept_boxes(raw[RAW_DETECTIONS.names], rules)
     if rules.drop_person_images:
-        people = set(boxes.loc[boxes["category"] == "person", "image_id"])
-        boxes = boxes[~boxes["image_id"].isin(people)]
+        boxes = boxes[~boxes["image_id"].isin(person_images(boxes))]
     images = shard.drop_duplicates("image_id")[["image_id", "path", "size", "mtime_ns"]]
     places = [layout.locate(p) or (None, None) for p in images["path"]]
     images = images.assign(

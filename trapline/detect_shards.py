@@ -25,7 +25,7 @@ from trapline.mdformat import (
     raw_frame,
 )
 from trapline.quarantine import Quarantined, Reason, quarantine_frame
-from trapline.tables import RAW_DETECTIONS, SHARD_DETECTIONS
+from trapline.tables import RAW_DETECTIONS, SHARD_DETECTIONS, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -159,10 +159,7 @@ def import_precomputed(json_in: Path, table_out: Path) -> None:
         "source": Path(json_in).name,
     }
     table = pa_table(frame, meta)
-    tmp = Path(table_out).with_name(f".{Path(table_out).name}.tmp")
-    Path(table_out).parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, tmp)
-    tmp.replace(table_out)
+    write_atomic(Path(table_out), lambda tmp: pq.write_table(table, tmp))
 
 
 def pa_table(frame: pd.DataFrame, meta: dict):

@@ -112,14 +112,18 @@ def sequence_summary(images: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFram
     ).reset_index()
 
 
+def person_images(boxes: pd.DataFrame) -> set[str]:
+    """Images with a kept person box: what the privacy switch leaves out."""
+    return set(boxes.loc[boxes["category"] == "person", "image_id"])
+
+
 def privacy_holds(
     images: pd.DataFrame, boxes: pd.DataFrame, rules: DetectionRules
 ) -> list[Quarantined]:
     """Images to leave out because a person is in them (when the switch is on)."""
     if not rules.drop_person_images:
         return []
-    people = set(boxes.loc[boxes["category"] == "person", "image_id"])
-    held = images[images["image_id"].isin(people)]
+    held = images[images["image_id"].isin(person_images(boxes))]
     return [
         Quarantined(
             row.path,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trapline.layout import FolderLayout
+from trapline.tables import write_atomic
 from trapline.walk import SeasonFile, manifest_text, walk_season
 
 MANIFEST_SUFFIX = ".tsv"
@@ -103,9 +104,7 @@ def write_manifests(plan: ShardPlan, folder: Path) -> tuple[int, int]:
                 continue
         except FileNotFoundError:
             pass
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        write_atomic(path, lambda tmp, text=text: Path(tmp).write_text(text))
         written += 1
     stale = [p for p in folder.glob(f"*{MANIFEST_SUFFIX}") if p.stem not in plan.shards]
     for path in stale:
