@@ -7,7 +7,8 @@ around it:
 
 - inference under ``torch.inference_mode()`` (MegaDetector leaves autograd on,
   which keeps every activation alive: about twice the memory), with convolution
-  weights stored channels-last;
+  weights stored channels-last, batch norms folded into their convolutions where
+  the loader's own fusion missed them, and SiLU in place;
 - JPEG decode straight to the detector's input scale where the JPEG allows it
   (draft mode: a 4000×3000 frame decodes at 2000×1500 for a 1280 model) instead
   of full size; on a GPU in DataLoader worker processes, overlapped with
@@ -92,6 +93,10 @@ class Detector:
             torch.cuda.is_available(),
         )
         self.model = PTDetector(str(settings.weights), {"device": device})
+        fused = _fuse_batchnorm(self.model.model)
+        if fused:
+            log.info("fused %d convolution + batch-norm pairs the loader left", fused)
+        _silu_in_place(self.model.model)
         _channels_last(self.model.model)
         self.name = Path(settings.weights).name
 
@@ -174,6 +179,55 @@ class Detector:
         return self.model.generate_detections_one_batch(
             preprocessed, detection_threshold=self.settings.min_conf
         )
+
+
+def _fuse_batchnorm(model) -> int:
+    """Fold each batch norm into its convolution, as MegaDetector's loader means to.
+
+    The loader calls YOLOv5's ``Model.fuse()``, but in ``ultralytics-yolov5``
+    0.1.1 ``models/experimental.py`` imports ``Conv`` from ``yolov5.models.common``,
+    which shadows the ``models.common.Conv`` that MDv5 checkpoints are pickled
+    with; ``fuse()``'s ``isinstance`` test then fails for 147 of YOLOv5x6's 159
+    convolutions, and each keeps a batch norm that reads and writes its whole
+    output again. Folding is the same arithmetic up to float rounding.
+
+    Returns:
+        How many pairs were folded (0 where the loader already fused them all).
+    """
+    import torch
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    fused = 0
+    for module in model.modules():
+        bn = getattr(module, "bn", None)
+        conv = getattr(module, "conv", None)
+        if not (
+            isinstance(bn, torch.nn.BatchNorm2d)
+            and isinstance(conv, torch.nn.Conv2d)
+            and hasattr(module, "forward_fuse")
+        ):
+            continue
+        module.conv = fuse_conv_bn_eval(conv.eval(), bn.eval())
+        del module.bn
+        module.forward = module.forward_fuse
+        fused += 1
+    return fused
+
+
+def _silu_in_place(model) -> None:
+    """Let a convolution block's SiLU overwrite its input: one allocation less each.
+
+    Only the ``act`` of a block with a ``conv`` (YOLOv5's and ultralytics'
+    ``Conv``: ``act(conv(x))`` once batch norm is folded), whose input is a fresh
+    convolution output used nowhere else; safe under ``torch.inference_mode()``,
+    where nothing keeps it for a backward pass.
+    """
+    import torch
+
+    for module in model.modules():
+        act = getattr(module, "act", None)
+        if isinstance(act, torch.nn.SiLU) and hasattr(module, "conv"):
+            act.inplace = True
 
 
 def _channels_last(model) -> None:

@@ -63,11 +63,19 @@ SIZES = {"x6": (1.33, 1.25), "s6": (0.33, 0.50), "n6": (0.33, 0.25)}
 """depth and width multiples: x6 is MegaDetector v5's size, n6 the fastest."""
 
 
-def megadetector_standin(path: Path, size: str = "n6", seed: int = 0) -> Path:
+def megadetector_standin(
+    path: Path, size: str = "n6", seed: int = 0, batchnorm_stats: bool = False
+) -> Path:
     """Save a random-weight YOLOv5 P6 detector with 3 classes as MDv5 is saved.
 
     The checkpoint is ``{'model': model.half()}`` pickled against the top-level
     ``models.yolo`` module, exactly what MegaDetector's loader expects.
+
+    Args:
+        batchnorm_stats: give every batch norm random scale, shift and running
+            statistics, as training leaves them. A fresh batch norm is nearly the
+            identity, so a test of how batch norms are folded into convolutions
+            needs this to be able to fail.
     """
     import torch
 
@@ -86,10 +94,26 @@ def megadetector_standin(path: Path, size: str = "n6", seed: int = 0) -> Path:
     }
     torch.manual_seed(seed)
     model = Model(config, ch=3, nc=3).eval()
+    if batchnorm_stats:
+        _randomise_batchnorms(model)
     model.names = ["animal", "person", "vehicle"]
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": model.half(), "epoch": -1}, path)
     return path
+
+
+def _randomise_batchnorms(model) -> None:
+    """Scale, shift and running statistics within the ranges trained models show."""
+    import torch
+
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                n = module.num_features
+                module.weight.uniform_(0.8, 1.2)
+                module.bias.normal_(0.0, 0.05)
+                module.running_mean.copy_(torch.randn(n) * 0.05)
+                module.running_var.copy_(torch.empty(n).uniform_(0.8, 1.25))
 
 
 SPECIESNET_CLASSIFIER = "always_crop_99710272_22x8_v12_epoch_00148"

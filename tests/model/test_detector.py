@@ -8,7 +8,10 @@ import pytest
 from PIL import ImageFile
 
 from trapline.detect import Detector, DetectorSettings
+from trapline.jpeg import megadetector_imports
+from trapline.mdformat import CATEGORIES, matched_boxes
 from trapline.quarantine import Reason
+from trapline.standins import megadetector_standin
 from trapline.weights import WeightsError, megadetector_weights
 
 pytestmark = pytest.mark.slow
@@ -86,3 +89,68 @@ def test_same_boxes_with_and_without_decode_workers(md_standin, tiny_season, ima
     workers = DetectorSettings(md_standin, threads=2, decode_workers=1)
     spawned, _ = Detector(workers)(root, images)
     pd.testing.assert_frame_equal(inline, spawned)
+
+
+def test_same_boxes_as_megadetectors_own_runner(md_standin, tiny_season, images):
+    """trapline's loop returns the boxes MegaDetector's own runner returns.
+
+    The tiny season's frames are smaller than the model's input, so both sides
+    decode and letterbox the same pixels.
+    """
+    with megadetector_imports():
+        from megadetector.detection.run_detector_batch import (
+            load_and_run_detector_batch,
+        )
+
+    root = tiny_season / "images"
+    results = load_and_run_detector_batch(
+        str(md_standin),
+        image_file_names=[str(root / p) for p in images["path"]],
+        n_cores=1,
+        quiet=True,
+    )
+    by_file = dict(zip(images["path"], images["image_id"], strict=True))
+    theirs = [
+        (
+            by_file[str(Path(r["file"]).relative_to(root))],
+            CATEGORIES[d["category"]],
+            d["conf"],
+            *d["bbox"],
+        )
+        for r in results
+        for d in r["detections"]
+    ]
+    raw, failed = Detector(DetectorSettings(md_standin, threads=2))(root, images)
+    columns = ["image_id", "category", "conf", "bbox_x", "bbox_y", "bbox_w", "bbox_h"]
+    ours = list(raw[columns].itertuples(index=False, name=None))
+
+    assert failed == []
+    assert len(theirs) > 0
+    assert len(ours) == len(theirs)
+    assert matched_boxes(ours, theirs) == len(theirs)
+
+
+def test_faster_model_computes_what_megadetectors_model_computes(tmp_path):
+    """Folded batch norms, in-place SiLU and channels-last change speed, not output.
+
+    The stand-in's batch norms carry trained-like statistics (a fresh batch norm
+    is nearly the identity, which would hide a wrong fold). Raw outputs are
+    compared before non-maximum suppression, which turns float noise into
+    different boxes when, as with random weights, many boxes tie.
+    """
+    import torch
+
+    with megadetector_imports():
+        from megadetector.detection.pytorch_detector import PTDetector
+
+    weights = megadetector_standin(tmp_path / "md.pt", batchnorm_stats=True)
+    theirs = PTDetector(str(weights), {"device": "cpu"}).model
+    detector = Detector(DetectorSettings(weights, threads=2))
+    ours = detector.model.model
+    assert not [m for m in ours.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    torch.manual_seed(1)
+    frame = torch.rand(1, 3, 384, 640)
+    with torch.inference_mode():
+        expected = theirs(frame)[0]
+        got = ours(frame)[0]
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-3)
