@@ -34,6 +34,8 @@ from pathlib import Path
 import pandas as pd
 from process_tree import TreeSampler
 
+from trapline.mdformat import CATEGORIES, Box, matched_boxes
+
 OUT = Path("bench/out")
 SIZES = [(1920, 1080), (4000, 3000)]
 GIB = 2**30
@@ -61,6 +63,7 @@ class Run:
     peak_rss_gib: float
     peak_processes: int
     images_with_boxes: int
+    boxes: list[Box]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -167,8 +170,13 @@ def run_ours(paths: list[str], weights: Path, tag: str) -> Run:
     ]
     wall, rss, procs = measure("ours", command, work / "log.txt")
     shard = pd.read_parquet(raw)
-    boxed = shard.loc[shard["det_index"].notna(), "image_id"].nunique()
-    return Run("ours", len(paths), wall, rss, procs, boxed)
+    found = shard[shard["det_index"].notna()]
+    boxes = list(
+        found[
+            ["path", "category", "conf", "bbox_x", "bbox_y", "bbox_w", "bbox_h"]
+        ].itertuples(index=False, name=None)
+    )
+    return Run("ours", len(paths), wall, rss, procs, found["path"].nunique(), boxes)
 
 
 def run_megadetector(paths: list[str], weights: Path, cores: int, tag: str) -> Run:
@@ -188,12 +196,40 @@ def run_megadetector(paths: list[str], weights: Path, cores: int, tag: str) -> R
         str(results),
     ]
     wall, rss, procs = measure(f"md{cores}", command, work / "log.txt")
-    boxed = sum(
-        1
-        for r in json.loads(results.read_text())
-        if not r.get("failure") and r.get("detections")
-    )
-    return Run(f"megadetector_n_cores_{cores}", len(paths), wall, rss, procs, boxed)
+    root = OUT.resolve()
+    boxes: list[Box] = []
+    boxed = 0
+    for r in json.loads(results.read_text()):
+        if r.get("failure") or not r.get("detections"):
+            continue
+        boxed += 1
+        path = str(Path(r["file"]).relative_to(root))
+        for d in r["detections"]:
+            boxes.append((path, CATEGORIES[d["category"]], d["conf"], *d["bbox"]))
+    side = f"megadetector_n_cores_{cores}"
+    return Run(side, len(paths), wall, rss, procs, boxed, boxes)
+
+
+def agreement(ours: list[Box], theirs: list[Box]) -> dict[str, object]:
+    """How many of MegaDetector's boxes trapline returns too, per frame size.
+
+    The 1920×1080 frames reach both models as the same pixels (no JPEG draft
+    scale fits), so they compare the arithmetic; the 4000×3000 frames compare
+    draft decoding (2000×1500, then resized) with MegaDetector's full decode.
+    """
+    result: dict[str, object] = {}
+    for width, height in SIZES:
+        folder = f"detect-season-{width}x{height}/"
+        mine = [b for b in ours if b[0].startswith(folder)]
+        md = [b for b in theirs if b[0].startswith(folder)]
+        matched = matched_boxes(mine, md)
+        result[f"{width}x{height}"] = {
+            "megadetector_boxes": len(md),
+            "trapline_boxes": len(mine),
+            "matched": matched,
+            "share_matched": round(matched / max(1, len(md)), 4),
+        }
+    return result
 
 
 def mean(values: list[float]) -> float:
@@ -242,6 +278,9 @@ def main() -> None:
             f"memory_ratio_vs_md_n_cores_{c}": round(rss["ours"] / rss[f"md{c}"], 2)
             for c in cores
         },
+        "box_agreement_vs_md_n_cores_1": agreement(
+            runs["ours"][0].boxes, runs["md1"][0].boxes
+        ),
         "all_images_boxed": all(
             r.images_with_boxes == r.images for v in runs.values() for r in v
         ),
