@@ -36,7 +36,10 @@ def read_catalogue(source: str | Path) -> pd.DataFrame:
     """Read a catalogue folder or CSV.
 
     Returns:
-        One row per reference image: ``ref_id`` (stable: the path), ``individual_id``,
+        One row per reference image: ``ref_id`` (the image's path relative to the
+        catalogue folder or table, ``/``-separated: stable when the catalogue
+        moves to another machine or folder, so results and caches keyed by it
+        stay valid), ``individual_id``,
         ``flank`` (``left``/``right``/``unknown``), ``path`` (absolute), and
         ``bbox_x, bbox_y, bbox_w, bbox_h`` (the animal within the image, fractions;
         the whole image when not given).
@@ -45,6 +48,7 @@ def read_catalogue(source: str | Path) -> pd.DataFrame:
         CatalogueError: naming the file and what to fix.
     """
     source = Path(source)
+    base = source.resolve() if source.is_dir() else source.resolve().parent
     if source.is_dir():
         frame = _from_folders(source)
     elif source.is_file():
@@ -63,10 +67,18 @@ def read_catalogue(source: str | Path) -> pd.DataFrame:
             frame[column] = default
         frame[column] = frame[column].fillna(default).astype(float)
     frame["flank"] = frame["flank"].fillna("unknown")
-    frame["ref_id"] = frame["path"]
+    frame["ref_id"] = [_relative_id(Path(p), base) for p in frame["path"]]
     columns = ["ref_id", "individual_id", "flank", "path"]
     columns += ["bbox_x", "bbox_y", "bbox_w", "bbox_h"]
     return frame[columns].sort_values("ref_id", ignore_index=True)
+
+
+def _relative_id(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` (a table may also list images elsewhere)."""
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _from_folders(root: Path) -> pd.DataFrame:

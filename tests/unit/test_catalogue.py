@@ -35,6 +35,17 @@ def test_folders_give_individual_and_flank(tmp_path):
     assert (cat[["bbox_x", "bbox_y", "bbox_w", "bbox_h"]].values == [0, 0, 1, 1]).all()
 
 
+def test_reference_ids_do_not_depend_on_where_the_catalogue_is(tmp_path):
+    for place in ("here", "there/deeper"):
+        write(tmp_path / place / "cat/LYX001/LYX001_left_1.jpg", jpeg_bytes())
+        write(tmp_path / place / "cat/Tom/portrait.jpg", jpeg_bytes())
+    here = read_catalogue(tmp_path / "here/cat")
+    there = read_catalogue(tmp_path / "there/deeper/cat")
+    assert here["ref_id"].tolist() == ["LYX001/LYX001_left_1.jpg", "Tom/portrait.jpg"]
+    assert there["ref_id"].tolist() == here["ref_id"].tolist()
+    assert here["path"].tolist() != there["path"].tolist()
+
+
 def test_table_with_boxes_and_relative_paths(tmp_path):
     write(tmp_path / "img/a.jpg", jpeg_bytes())
     (tmp_path / "cat.csv").write_text(
@@ -45,6 +56,7 @@ def test_table_with_boxes_and_relative_paths(tmp_path):
     row = cat.iloc[0]
     assert (row["individual_id"], row["flank"], row["bbox_w"]) == ("LYX9", "left", 0.3)
     assert row["path"] == str((tmp_path / "img/a.jpg").resolve())
+    assert row["ref_id"] == "img/a.jpg"
 
 
 @pytest.mark.parametrize(
