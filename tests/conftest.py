@@ -1,15 +1,24 @@
-"""Shared fixtures: small real JPEGs with real EXIF, written by the tests themselves."""
+"""Shared fixtures and helpers.
+
+Small real JPEGs with real EXIF written by the tests themselves, the stand-in
+detector, the tiny season, and the one way the workflow tests run Snakemake.
+"""
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+TEST_CONFIG = ROOT / "tests/config/config.yaml"
 
 
 def jpeg_bytes(
@@ -35,6 +44,40 @@ def jpeg_bytes(
     buf = io.BytesIO()
     Image.fromarray(pixels.astype("uint8")).save(buf, "JPEG", exif=exif, quality=85)
     return buf.getvalue()
+
+
+def snakemake_command(
+    workdir: Path, *args: str, config: Path | None = None
+) -> list[str]:
+    """The workflow on ``workdir`` with 2 cores, as a user runs it."""
+    return [
+        str(SNAKEMAKE),
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(config or TEST_CONFIG),
+        "--cores",
+        "2",
+        *args,
+    ]
+
+
+def snakemake(
+    workdir: Path,
+    *args: str,
+    config: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run the workflow to the end; output captured for the assertion messages."""
+    return subprocess.run(
+        snakemake_command(workdir, *args, config=config),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
 
 
 def write(path: Path, data: bytes) -> Path:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+from conftest import ROOT, SNAKEMAKE
+
 PROFILE = ROOT / "profiles/slurm/config.yaml"
 
 

@@ -22,7 +22,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -34,8 +33,8 @@ import slurm_testcluster
 import yaml
 from test_profiles import gpu_rules
 
-ROOT = Path(__file__).resolve().parents[2]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+from conftest import ROOT, SNAKEMAKE
+
 TIMEOUT_S = 900
 # The simulator writes each run's season afresh: only file times differ
 # (file_mtime, source_mtime_ns, …).

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from capture_checks import parquet_totals, r_totals, validate_camtrap_dp
 
-ROOT = Path(__file__).resolve().parents[2]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+from conftest import snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -20,22 +17,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("capture_workflow")
-    done = subprocess.run(
-        [
-            str(SNAKEMAKE),
-            "--snakefile",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--configfile",
-            str(ROOT / "tests/config/config.yaml"),
-            "--cores",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = snakemake(workdir)
     assert done.returncode == 0, done.stderr[-4000:]
     return workdir / ".test/results"
 

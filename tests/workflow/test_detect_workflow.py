@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,8 +12,7 @@ from megadetector.postprocessing.validate_batch_results import (
     validate_batch_results,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+from conftest import ROOT, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +20,8 @@ pytestmark = pytest.mark.slow
 def run(workdir: Path, config: dict, *args: str, env: dict | None = None):
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(config))
-    command = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "-d", str(workdir)]
-    command += ["--configfile", str(path), "--cores", "2", *args]
     environment = {k: v for k, v in os.environ.items() if k != "MDV5A"} | (env or {})
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=900, env=environment
-    )
+    return snakemake(workdir, *args, config=path, env=environment)
 
 
 def config(detect: dict) -> dict:

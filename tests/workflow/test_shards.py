@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,25 +20,9 @@ import pandas as pd
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+from conftest import ROOT, snakemake, snakemake_command
 
 pytestmark = pytest.mark.slow
-
-
-def command(workdir: Path, *args: str) -> list[str]:
-    return [
-        str(SNAKEMAKE),
-        "-s",
-        str(ROOT / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
 
 
 def environment(weights: Path) -> dict[str, str]:
@@ -47,13 +30,8 @@ def environment(weights: Path) -> dict[str, str]:
 
 
 def run(workdir: Path, weights: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        command(workdir, *args),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=environment(weights),
-    )
+    config = workdir / "config.yaml"
+    return snakemake(workdir, *args, config=config, env=environment(weights))
 
 
 def prepare(workdir: Path) -> Path:
@@ -166,7 +144,12 @@ def test_killed_detection_resumes_to_the_same_result(season_run, md_standin, tmp
     log = workdir / f"logs/detect_shard/{largest}.log"
     log.unlink()
     process = subprocess.Popen(
-        command(workdir, "--forcerun", str(target.relative_to(workdir))),
+        snakemake_command(
+            workdir,
+            "--forcerun",
+            str(target.relative_to(workdir)),
+            config=workdir / "config.yaml",
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=environment(md_standin),
