@@ -37,6 +37,7 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from trapline.jpeg import megadetector_imports, strict_decoding
+from trapline.malloc import keep_freed_memory
 from trapline.mdformat import box_rows, raw_frame
 from trapline.quarantine import Quarantined, Reason
 
@@ -85,7 +86,7 @@ class Detector:
         device = settings.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.on_gpu = device.startswith("cuda")
         if not self.on_gpu:
-            _keep_freed_memory()
+            keep_freed_memory()
         # Which device, and what the scheduler granted (a Slurm GPU job sets
         # CUDA_VISIBLE_DEVICES): a job on a GPU node that falls back to the CPU
         # shows it here.
@@ -182,30 +183,6 @@ class Detector:
         return self.model.generate_detections_one_batch(
             preprocessed, detection_threshold=self.settings.min_conf
         )
-
-
-def _keep_freed_memory() -> None:
-    """Keep freed activation memory in the process for the next image (glibc).
-
-    glibc serves each of YOLOv5x6's activations (tens of megabytes each at 1280
-    px) with a fresh ``mmap`` and unmaps it when freed, so every image
-    page-faults hundreds of megabytes of zeroed memory in again (measured on
-    this project's CPU: 50–120 thousand faults and ~9 % more time per forward
-    pass). With ``mmap`` off and trimming raised, freed blocks
-    stay in the heap and are reused; peak memory is unchanged, since the same
-    blocks are in use at the peak either way. Process-wide, which is why it is
-    done here: the detector runs in a process of its own per job. Elsewhere than
-    glibc this does nothing.
-    """
-    import ctypes
-
-    m_trim_threshold, m_mmap_max = -1, -4  # from glibc's malloc.h
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        done = libc.mallopt(m_mmap_max, 0) and libc.mallopt(m_trim_threshold, 2**30)
-    except (OSError, AttributeError):
-        done = False
-    log.debug("glibc keeps freed memory: %s", bool(done))
 
 
 def _fuse_batchnorm(model) -> int:

@@ -21,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from trapline.embed.images import EmbedError, ImageRef, ModelInputs
+from trapline.malloc import keep_freed_memory
 from trapline.weights import WeightsError
 
 if TYPE_CHECKING:
@@ -198,6 +199,8 @@ class Embedder:
 
         s = self.settings
         torch.set_num_threads(max(1, s.threads))
+        if not self.device.startswith("cuda"):
+            keep_freed_memory()
         kwargs: dict[str, Any] = {"img_size": s.image_size} if s.image_size else {}
         overlay = {"file": str(self.weights), "source": "timm"}
         model = timm.create_model(
