@@ -105,7 +105,6 @@ def probe_files(
         frame.at[i, "jpeg_detail"] = None if verdict is None else verdict[1]
         frame.at[i, "exif_error"] = None if rec is None else rec.error
         frame.at[i, "tags"] = None if rec is None else json.dumps(rec.tags, default=str)
-        frame.at[i, "probed"] = True
     log.info("%d files probed now, %d known", int(todo.sum()), int((~todo).sum()))
     return frame[list(PROBE_COLUMNS)]
 
