@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 from process_tree import TreeSampler
 
-from trapline.mdformat import CATEGORIES, Box, matched_boxes
+from trapline.mdformat import box_rows, matched_boxes, raw_frame
 
 OUT = Path("bench/out")
 SIZES = [(1920, 1080), (4000, 3000)]
@@ -63,7 +63,8 @@ class Run:
     peak_rss_gib: float
     peak_processes: int
     images_with_boxes: int
-    boxes: list[Box]
+    boxes: pd.DataFrame
+    """Raw-detection rows, keyed by image path (relative to ``OUT``)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -170,13 +171,8 @@ def run_ours(paths: list[str], weights: Path, tag: str) -> Run:
     ]
     wall, rss, procs = measure("ours", command, work / "log.txt")
     shard = pd.read_parquet(raw)
-    found = shard[shard["det_index"].notna()]
-    boxes = list(
-        found[
-            ["path", "category", "conf", "bbox_x", "bbox_y", "bbox_w", "bbox_h"]
-        ].itertuples(index=False, name=None)
-    )
-    return Run("ours", len(paths), wall, rss, procs, found["path"].nunique(), boxes)
+    found = shard[shard["det_index"].notna()].assign(image_id=lambda f: f["path"])
+    return Run("ours", len(paths), wall, rss, procs, found["path"].nunique(), found)
 
 
 def run_megadetector(paths: list[str], weights: Path, cores: int, tag: str) -> Run:
@@ -197,20 +193,25 @@ def run_megadetector(paths: list[str], weights: Path, cores: int, tag: str) -> R
     ]
     wall, rss, procs = measure(f"md{cores}", command, work / "log.txt")
     root = OUT.resolve()
-    boxes: list[Box] = []
-    boxed = 0
-    for r in json.loads(results.read_text()):
-        if r.get("failure") or not r.get("detections"):
-            continue
-        boxed += 1
-        path = str(Path(r["file"]).relative_to(root))
-        for d in r["detections"]:
-            boxes.append((path, CATEGORIES[d["category"]], d["conf"], *d["bbox"]))
+    results = [
+        r
+        for r in json.loads(results.read_text())
+        if not r.get("failure") and r.get("detections")
+    ]
+    boxes = raw_frame(
+        [
+            row
+            for r in results
+            for row in box_rows(
+                str(Path(r["file"]).relative_to(root)), r["detections"], "megadetector"
+            )
+        ]
+    )
     side = f"megadetector_n_cores_{cores}"
-    return Run(side, len(paths), wall, rss, procs, boxed, boxes)
+    return Run(side, len(paths), wall, rss, procs, len(results), boxes)
 
 
-def agreement(ours: list[Box], theirs: list[Box]) -> dict[str, object]:
+def agreement(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict[str, object]:
     """How many of MegaDetector's boxes trapline returns too, per frame size.
 
     The 1920×1080 frames reach both models as the same pixels (no JPEG draft
@@ -220,8 +221,8 @@ def agreement(ours: list[Box], theirs: list[Box]) -> dict[str, object]:
     result: dict[str, object] = {}
     for width, height in SIZES:
         folder = f"detect-season-{width}x{height}/"
-        mine = [b for b in ours if b[0].startswith(folder)]
-        md = [b for b in theirs if b[0].startswith(folder)]
+        mine = ours[ours["image_id"].str.startswith(folder)]
+        md = theirs[theirs["image_id"].str.startswith(folder)]
         matched = matched_boxes(mine, md)
         result[f"{width}x{height}"] = {
             "megadetector_boxes": len(md),

@@ -78,29 +78,27 @@ def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame.astype({"det_index": "int32", "conf": "float64"})
 
 
-Box = tuple[str, str, float, float, float, float, float]
-"""One box, for comparing two runs: image key, category name, conf, x, y, w, h."""
-
-
 def matched_boxes(
-    ours: list[Box],
-    theirs: list[Box],
+    ours: pd.DataFrame,
+    theirs: pd.DataFrame,
     conf_tol: float = 0.002,
     coord_tol: float = 0.0002,
 ) -> int:
-    """How many of ``theirs`` have a box in ``ours`` that says the same.
+    """How many boxes of ``theirs`` have a box in ``ours`` that says the same.
 
-    Checks a run against MegaDetector's own runner on the same pixels. Boxes agree
-    when image and category are equal and confidence and coordinates are within
-    the tolerances: MegaDetector rounds to 3 and 4 decimals, and arithmetic that
-    differs only in the last float bits can flip a rounding. Each box is matched
-    at most once.
+    Checks a run against MegaDetector's own runner on the same pixels; both are
+    raw-detection frames (``image_id, category, conf, bbox_*``, e.g. from
+    :func:`box_rows`). Boxes agree when image and category are equal and
+    confidence and coordinates are within the tolerances: MegaDetector rounds to
+    3 and 4 decimals, and arithmetic that differs only in the last float bits can
+    flip a rounding. Each box is matched at most once.
     """
-    free: dict[tuple[str, str], list[Box]] = {}
-    for box in ours:
+    columns = ["image_id", "category", "conf", "bbox_x", "bbox_y", "bbox_w", "bbox_h"]
+    free: dict[tuple[str, str], list[tuple]] = {}
+    for box in ours[columns].itertuples(index=False, name=None):
         free.setdefault(box[:2], []).append(box)
     matched = 0
-    for box in theirs:
+    for box in theirs[columns].itertuples(index=False, name=None):
         candidates = free.get(box[:2], [])
         for i, other in enumerate(candidates):
             close = abs(other[2] - box[2]) <= conf_tol and all(

@@ -9,7 +9,7 @@ from PIL import ImageFile
 
 from trapline.detect import Detector, DetectorSettings
 from trapline.jpeg import megadetector_imports
-from trapline.mdformat import CATEGORIES, matched_boxes
+from trapline.mdformat import box_rows, matched_boxes, raw_frame
 from trapline.quarantine import Reason
 from trapline.standins import megadetector_standin
 from trapline.weights import WeightsError, megadetector_weights
@@ -110,19 +110,18 @@ def test_same_boxes_as_megadetectors_own_runner(md_standin, tiny_season, images)
         quiet=True,
     )
     by_file = dict(zip(images["path"], images["image_id"], strict=True))
-    theirs = [
-        (
-            by_file[str(Path(r["file"]).relative_to(root))],
-            CATEGORIES[d["category"]],
-            d["conf"],
-            *d["bbox"],
-        )
-        for r in results
-        for d in r["detections"]
-    ]
-    raw, failed = Detector(DetectorSettings(md_standin, threads=2))(root, images)
-    columns = ["image_id", "category", "conf", "bbox_x", "bbox_y", "bbox_w", "bbox_h"]
-    ours = list(raw[columns].itertuples(index=False, name=None))
+    theirs = raw_frame(
+        [
+            row
+            for r in results
+            for row in box_rows(
+                by_file[str(Path(r["file"]).relative_to(root))],
+                r["detections"],
+                "megadetector",
+            )
+        ]
+    )
+    ours, failed = Detector(DetectorSettings(md_standin, threads=2))(root, images)
 
     assert failed == []
     assert len(theirs) > 0
