@@ -22,4 +22,4 @@ include: "rules/capture.smk"
 rule all:
     default_target: True
     input:
-        get_final_outputs(),
+        final_outputs(rules),

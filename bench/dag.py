@@ -59,9 +59,9 @@ import psutil
 import yaml
 from process_tree import TreeSampler
 
-from trapline.layout import FolderLayout
-from trapline.shards import plan_shards, write_manifests
-from trapline.walk import walk_season
+from trapline.inventory.files import walk_season
+from trapline.inventory.layout import FolderLayout
+from trapline.inventory.shards import plan_shards, write_manifests
 
 REPO = Path(__file__).resolve().parent.parent
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"

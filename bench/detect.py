@@ -34,7 +34,9 @@ from pathlib import Path
 import pandas as pd
 from process_tree import TreeSampler
 
-from trapline.mdformat import box_rows, matched_boxes, raw_frame
+from trapline.detect.megadetector import box_rows, raw_frame
+from trapline.inventory.files import image_id
+from trapline.testing.agreement import matched_boxes
 
 OUT = Path("bench/out")
 SIZES = [(1920, 1080), (4000, 3000)]
@@ -82,7 +84,7 @@ def model() -> Path:
     """The x6 stand-in checkpoint (built once)."""
     path = OUT / "md_standin_x6.pt"
     if not path.exists():
-        from trapline.standins import megadetector_standin
+        from trapline.testing.standins import megadetector_standin
 
         megadetector_standin(path, size="x6")
     return path
@@ -143,21 +145,19 @@ def run_ours(paths: list[str], weights: Path, tag: str) -> Run:
     """``python -m trapline.detect`` on ``paths``."""
     work = OUT / "detect-runs" / tag
     work.mkdir(parents=True, exist_ok=True)
-    # The detect_shard rule's input: the shard's probes (every file intact).
-    probes = pd.DataFrame({"path": paths})
-    probes["size"] = [(OUT / p).stat().st_size for p in paths]
-    probes["mtime_ns"] = [(OUT / p).stat().st_mtime_ns for p in paths]
-    for column in ("jpeg_reason", "jpeg_detail", "exif_error", "tags"):
-        probes[column] = None
-    probes.to_parquet(work / "probes.parquet")
+    # The detect_shard rule's input: the shard's accepted images.
+    accepted = pd.DataFrame({"path": paths, "image_id": [image_id(p) for p in paths]})
+    accepted["file_size"] = [(OUT / p).stat().st_size for p in paths]
+    accepted["mtime_ns"] = [(OUT / p).stat().st_mtime_ns for p in paths]
+    accepted.to_parquet(work / "accepted.parquet")
     raw = work / "shard.parquet"
     raw.unlink(missing_ok=True)  # the output is its own cache: start empty
     command = [
         sys.executable,
         "-m",
         "trapline.detect",
-        "--probes",
-        str(work / "probes.parquet"),
+        "--images",
+        str(work / "accepted.parquet"),
         "--images-root",
         str(OUT),
         "--weights",

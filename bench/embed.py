@@ -56,7 +56,7 @@ def standin() -> Path:
 
 def make_crops(n: int) -> list[Path]:
     """``n`` animal crops from a simulated season (cached under ``bench/out``)."""
-    from trapline.crops import pixel_box
+    from trapline.crop.cut import pixel_box
     from trapline.simulate import SeasonSettings, simulate_season
 
     season = OUT / "embed-season"

@@ -19,12 +19,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from trapline.exif import TAGS
-from trapline.inventory import InventorySettings, build_inventory, probe_files
-from trapline.layout import FolderLayout
+from trapline.inventory.exif import TAGS
+from trapline.inventory.files import walk_season
+from trapline.inventory.probe import probe_files
+from trapline.inventory.settings import InventorySettings
+from trapline.inventory.stations import read_stations
+from trapline.inventory.verdict import build_inventory
 from trapline.simulate import SeasonSettings, simulate_season
-from trapline.stations import read_stations
-from trapline.walk import walk_season
 
 
 def season(out: Path, images: int, processes: int) -> Path:
@@ -66,9 +67,7 @@ def main() -> None:
     root = season(args.out, args.images, args.workers)
     tz = "Etc/GMT-1"
     deployments = read_stations(root / "stations.csv", tz)
-    settings = InventorySettings(
-        root / "images", FolderLayout.parse("{station}/{camera}"), tz
-    )
+    settings = InventorySettings(str(root / "images"), str(root / "stations.csv"), tz)
     files = walk_season(root / "images")
     rates = []
     for _ in range(args.repeat):

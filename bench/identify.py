@@ -22,7 +22,7 @@ import time
 import faiss
 import numpy as np
 
-from trapline.matching import IndexSettings, ReferenceIndex
+from trapline.identify.matching import IndexSettings, ReferenceIndex
 
 
 def unit(x: np.ndarray) -> np.ndarray:

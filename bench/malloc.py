@@ -38,7 +38,7 @@ def load(model: str):
     if model == "detector":
         from detect import model as standin
 
-        from trapline.jpeg import megadetector_imports
+        from trapline.inventory.jpeg import megadetector_imports
 
         with megadetector_imports():
             from megadetector.detection.pytorch_detector import PTDetector

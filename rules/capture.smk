@@ -3,14 +3,14 @@ rule capture:
     input:
         unpack(capture_inputs),
     output:
-        captures=result("capture/captures.parquet"),
-        capture_history=result("capture/capture_history.parquet"),
-        effort=result("capture/effort.parquet"),
-        traps=result("capture/traps.parquet"),
-        occasions=result("capture/occasions.parquet"),
-        camera_operation=result("capture/camera_operation.parquet"),
-        excluded=result("capture/excluded.parquet"),
-        detection_history=result("capture/detection_history.parquet"),
+        captures=table(CAPTURES),
+        capture_history=table(CAPTURE_HISTORY),
+        effort=table(EFFORT),
+        traps=table(TRAPS),
+        occasions=table(OCCASIONS),
+        camera_operation=table(CAMERA_OPERATION),
+        excluded=table(EXCLUDED_CAPTURES),
+        detection_history=table(DETECTION_HISTORY),
         estimate=result("capture/estimate.json"),
     log:
         "logs/capture.log",
@@ -19,9 +19,6 @@ rule capture:
     conda:
         "../envs/capture.yaml"
     params:
-        timezone=lookup(dpath="timezone", within=config),
-        stations_columns=lookup(dpath="stations_columns", within=config),
-        date_format=lookup(dpath="stations_date_format", within=config),
         settings=lookup(dpath="capture", within=config),
     script:
         "../scripts/capture.py"
@@ -30,11 +27,11 @@ rule capture:
 # secr trap files are one per session, so the folder is the output.
 rule export_capture:
     input:
-        captures=result("capture/captures.parquet"),
-        capture_history=result("capture/capture_history.parquet"),
-        effort=result("capture/effort.parquet"),
-        traps=result("capture/traps.parquet"),
-        detection_history=result("capture/detection_history.parquet"),
+        captures=table(CAPTURES),
+        capture_history=table(CAPTURE_HISTORY),
+        effort=table(EFFORT),
+        traps=table(TRAPS),
+        detection_history=table(DETECTION_HISTORY),
     output:
         secr=directory(result("capture/secr")),
         mark=result("capture/mark.inp"),
@@ -44,7 +41,7 @@ rule export_capture:
     conda:
         "../envs/capture.yaml"
     params:
-        detector=lookup(dpath="capture/detector", within=config),
+        settings=lookup(dpath="capture", within=config),
     script:
         "../scripts/export_capture.py"
 
@@ -64,10 +61,6 @@ if config["stations_crs"]:
         conda:
             "../envs/capture.yaml"
         params:
-            crs=lookup(dpath="stations_crs", within=config),
-            metadata=lookup(dpath="camtrap_dp", within=config),
-            timezone=lookup(dpath="timezone", within=config),
-            stations_columns=lookup(dpath="stations_columns", within=config),
-            date_format=lookup(dpath="stations_date_format", within=config),
+            settings=camtrap_dp_settings,
         script:
             "../scripts/camtrap_dp.py"

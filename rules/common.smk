@@ -1,4 +1,9 @@
-# Config checks and every helper the rules use. Nothing here runs a stage.
+# Config checks and every helper the rules use. Nothing here runs a stage, and
+# nothing here writes a file while the workflow is parsed: the season is walked
+# and its shard manifests written when the DAG is built (the first input function
+# that needs the shards), so `snakemake --lint` has no side effects. A dry run
+# (`-n`) builds the DAG and so does write the manifests: they are the plan.
+import shlex
 import sys
 from pathlib import Path
 
@@ -7,10 +12,35 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)
-from trapline.config import ConfigError, check_config, load_schema, station_columns
-from trapline.layout import FolderLayout
-from trapline.shards import ShardPlan, plan_season
-from trapline.stations import StationsError, read_stations
+from trapline.config import ConfigError, check_config, check_season, load_schema
+from trapline.inventory.layout import FolderLayout
+from trapline.inventory.settings import InventorySettings
+from trapline.inventory.shards import ShardPlan, plan_season
+from trapline.inventory.stations import StationsError, read_stations
+from trapline.tables import (
+    CAMERA_OPERATION,
+    CAPTURE_HISTORY,
+    CAPTURES,
+    DETECTION_HISTORY,
+    EFFORT,
+    EXCLUDED_CAPTURES,
+    OCCASIONS,
+    TRAPS,
+    CROP_BOXES,
+    CROPS,
+    DEPLOYMENTS,
+    DETECTIONS,
+    IDENTITIES,
+    IMAGE_SUMMARY,
+    IMAGES,
+    INVENTORY,
+    KEPT_DETECTIONS,
+    QUARANTINE,
+    RAW_DETECTIONS,
+    SEQUENCES,
+    SHARD_DETECTIONS,
+    SPECIES_COUNTS,
+)
 from trapline.weights import (
     MODELS_DIR,
     WeightsError,
@@ -23,16 +53,6 @@ try:
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 validate(config, "../config/schema.yaml")
-if "simulate" not in config:  # a simulated table is checked when it is written
-    try:
-        read_stations(
-            config["stations"],
-            config["timezone"],
-            station_columns(config),
-            config["stations_date_format"],
-        )
-    except StationsError as err:
-        raise WorkflowError(str(err)) from None
 
 
 def result(name):
@@ -40,33 +60,61 @@ def result(name):
     return str(Path(config["results"]) / name)
 
 
+def table(contract):
+    """Where a contracted table (trapline.tables) lies inside the results folder."""
+    return result(contract.file)
+
+
+def season_settings():
+    """The top-level season keys (trapline.inventory.settings.InventorySettings)."""
+    return {k: config[k] for k in InventorySettings.__dataclass_fields__ if k in config}
+
+
+_SEASON = {}
+
+
 def season_plan():
-    """Walk the season (once per run) and bring the shard manifests up to date.
+    """Check the season, walk it and bring the shard manifests up to date (once).
 
     Unchanged shards keep their manifest's timestamp, so their jobs do not rerun.
     None while the season folder does not exist yet (a simulated season before its
     first run): the inventory_plan checkpoint then plans after the simulation.
     """
+    if "plan" in _SEASON:
+        return _SEASON["plan"]
+    try:
+        check_season(config)
+        if "simulate" not in config:  # a simulated table is checked when written
+            settings = InventorySettings.from_config(config)
+            read_stations(
+                settings.stations,
+                settings.timezone,
+                settings.stations_columns,
+                settings.stations_date_format,
+            )
+    except (ConfigError, StationsError) as err:
+        raise WorkflowError(str(err)) from None
     root = Path(config["images_root"])
     if not root.is_dir():
-        return None
-    if not workflow.is_main_process:
+        plan = None
+    elif not workflow.is_main_process:
         # A cluster job reads the workflow again: it takes the manifests the main
         # process wrote instead of walking a million files once per job.
         manifests = sorted(Path(result("shards")).glob("*.tsv"))
-        return ShardPlan({path.stem: [] for path in manifests})
-    layout = FolderLayout.parse(config["layout"])
-    max_images = config["shards"]["max_images"]
-    return plan_season(root, layout, max_images, Path(result("shards")))
-
-
-SEASON_PLAN = season_plan()
+        plan = ShardPlan({path.stem: [] for path in manifests})
+    else:
+        layout = FolderLayout.parse(config["layout"])
+        max_images = config["shards"]["max_images"]
+        plan = plan_season(root, layout, max_images, Path(result("shards")))
+    _SEASON["plan"] = plan
+    return plan
 
 
 def shard_ids():
-    """The season's shards: from the parse-time plan, else from the checkpoint."""
-    if SEASON_PLAN is not None:
-        return SEASON_PLAN.ids
+    """The season's shards: from the plan, else from the checkpoint."""
+    plan = season_plan()
+    if plan is not None:
+        return plan.ids
     return Path(checkpoints.inventory_plan.get().output[0]).read_text().split()
 
 
@@ -83,6 +131,18 @@ wildcard_constraints:
     shard=r"[^/]+",
 
 
+def shard_manifest(wildcards):
+    """A shard's manifest, written when the season is planned."""
+    season_plan()
+    return result(f"shards/{wildcards.shard}.tsv")
+
+
+def stations_table(wildcards):
+    """The stations table, checked with the season before any job runs."""
+    season_plan()
+    return config["stations"]
+
+
 def season_inputs(wildcards):
     """The stations table, and the simulated season when the config asks for one."""
     inputs = {"stations": config["stations"]}
@@ -94,35 +154,6 @@ def season_inputs(wildcards):
 def simulated(name):
     """A path inside the simulated season folder."""
     return str(Path(config["simulate"]["season"]) / name)
-
-
-def get_final_outputs():
-    return (
-        [
-            result(name)
-            for name in (
-                "images.parquet",
-                "quarantine.parquet",
-                "detections.parquet",
-                "detections.json",
-                "sequences.parquet",
-                "crops.parquet",
-                "species_counts.parquet",
-            )
-        ]
-        + identify_outputs()
-        + capture_outputs()
-    )
-
-
-def identify_outputs():
-    """Identification outputs, when a catalogue is configured (+ truth metrics)."""
-    if not config["identify"]["catalogue"]:
-        return []
-    outputs = [result("identities.parquet"), result("review/review.html")]
-    if "simulate" in config:
-        outputs.append(result("metrics.json"))
-    return outputs
 
 
 def detector_download():
@@ -151,15 +182,7 @@ def stage_quarantines(wildcards):
         result("inventory/quarantine.parquet"),
         result("detect/quarantine.parquet"),
         result("detect/privacy.parquet"),
-    ] + per_shard("crop/shards/{shard}.quarantine.parquet")(wildcards)
-
-
-def inventory_inputs(wildcards):
-    """The inventory's inputs: the stations table and every shard's probes."""
-    return {
-        "stations": config["stations"],
-        "probes": per_shard("inventory/probes/{shard}.parquet")(wildcards),
-    }
+    ] + per_shard("crops/shards/{shard}.quarantine.parquet")(wildcards)
 
 
 def layout_pattern(wildcards):
@@ -198,9 +221,11 @@ def results_folder_of_shard(wildcards, input):
 def embed_options(wildcards):
     """Command-line options of `python -m trapline.embed` from config `embed`."""
     embed = config["embed"]
-    options = f"--model {embed['model']} --batch-size {embed['batch_size']}"
+    options = (
+        f"--model {shlex.quote(embed['model'])} --batch-size {embed['batch_size']}"
+    )
     if embed["weights"]:
-        options += f" --weights {embed['weights']}"
+        options += f" --weights {shlex.quote(embed['weights'])}"
     return options
 
 
@@ -221,88 +246,89 @@ def fetch_targets(wildcards):
 def species_inputs(wildcards):
     """The species rule's inputs: the embedding stores only for the fewshot backend."""
     inputs = {
-        "images": result("inventory/images.parquet"),
-        "summary": result("detect/image_summary.parquet"),
-        "raw": result("detect/raw.parquet"),
-        "detections": result("detect/detections.parquet"),
-        "crops": per_shard("crop/shards/{shard}.parquet")(wildcards),
+        "images": table(INVENTORY),
+        "summary": table(IMAGE_SUMMARY),
+        "raw": table(RAW_DETECTIONS),
+        "detections": table(KEPT_DETECTIONS),
+        "crops": per_shard(CROP_BOXES.file)(wildcards),
     }
     if config["species"]["backend"] == "fewshot":
-        inputs["crop_store"] = per_shard("embed/crops/{shard}.parquet")(wildcards)
-        inputs["reference_store"] = result("embed/species_reference.parquet")
+        inputs["crop_embeddings"] = per_shard("embed/crops/{shard}.parquet")(wildcards)
+        inputs["reference_embeddings"] = result("embed/species_reference.parquet")
         inputs["reference"] = config["species"]["reference"]
     return inputs
-
-
-def species_settings(wildcards):
-    """Config `species` flattened into trapline.species.SpeciesSettings' fields."""
-    species = config["species"]
-    smoothing = species["smoothing"]
-    return {
-        "backend": species["backend"],
-        "min_conf": species["min_conf"],
-        "names": species["names"],
-        "smoothing": smoothing["enabled"],
-        "smoothing_min_votes": smoothing["min_votes"],
-        "smoothing_keep_conf": smoothing["keep_conf"],
-        "k": species["k"],
-        "min_similarity": species["min_similarity"],
-        "speciesnet_model": species["speciesnet"]["model"],
-        "country": species["speciesnet"]["country"],
-        "admin1_region": species["speciesnet"]["admin1_region"],
-    }
 
 
 def identify_inputs(wildcards):
     """The identify rule's inputs: embeddings and decisions only when configured."""
     inputs = {
-        "crops": result("crops.parquet"),
-        "images": result("images.parquet"),
+        "crops": table(CROPS),
+        "images": table(IMAGES),
         "catalogue": config["identify"]["catalogue"],
     }
     if config["embed"]["model"]:
-        inputs["crop_store"] = per_shard("embed/crops/{shard}.parquet")(wildcards)
-        inputs["ref_store"] = result("embed/catalogue.parquet")
+        inputs["crop_embeddings"] = per_shard("embed/crops/{shard}.parquet")(wildcards)
+        inputs["catalogue_embeddings"] = result("embed/catalogue.parquet")
     if config["identify"]["decisions"]:
         inputs["decisions"] = config["identify"]["decisions"]
     return inputs
 
 
-def capture_outputs():
-    """Capture histories and their exports; Camtrap DP when `stations_crs` is set."""
-    tables = ("captures", "capture_history", "effort", "traps", "detection_history")
-    outputs = [result(f"capture/{name}.parquet") for name in tables]
-    outputs += [result("capture/estimate.json"), result("capture/mark.inp")]
-    outputs += [result("capture/secr"), result("capture/occupancy")]
-    if config["stations_crs"]:
-        outputs.append(result("camtrap-dp/datapackage.json"))
-    return outputs
-
-
 def capture_inputs(wildcards):
     """The capture rule's inputs: identities with a catalogue, truth when simulated."""
     inputs = {
-        "images": result("images.parquet"),
-        "detections": result("detections.parquet"),
-        "crops": result("crops.parquet"),
-        "stations": config["stations"],
+        "images": table(IMAGES),
+        "detections": table(DETECTIONS),
+        "crops": table(CROPS),
+        "deployments": table(DEPLOYMENTS),
     }
     if config["identify"]["catalogue"]:
-        inputs["identities"] = result("identities.parquet")
+        inputs["identities"] = table(IDENTITIES)
     if "simulate" in config:
-        inputs["truth"] = simulated("truth/individuals.parquet")
-        inputs["truth_boxes"] = simulated("truth/detections.parquet")
+        inputs["truth_individuals"] = simulated("truth/individuals.parquet")
+        inputs["truth_detections"] = simulated("truth/detections.parquet")
     return inputs
 
 
 def camtrap_dp_inputs(wildcards):
     """The Camtrap DP rule's inputs: identities only when there is a catalogue."""
     inputs = {
-        "images": result("images.parquet"),
-        "detections": result("detections.parquet"),
-        "crops": result("crops.parquet"),
-        "stations": config["stations"],
+        "images": table(IMAGES),
+        "detections": table(DETECTIONS),
+        "crops": table(CROPS),
+        "deployments": table(DEPLOYMENTS),
     }
     if config["identify"]["catalogue"]:
-        inputs["identities"] = result("identities.parquet")
+        inputs["identities"] = table(IDENTITIES)
     return inputs
+
+
+def camtrap_dp_settings(wildcards):
+    """Config `camtrap_dp` and the stations' CRS (trapline.export.PackageMetadata)."""
+    return config["camtrap_dp"] | {"crs": config["stations_crs"]}
+
+
+def final_outputs(rules):
+    """The default target's inputs: every table and export the config switches on.
+
+    Named from the rules themselves (`rules.<rule>.output`), so an output path is
+    written once, in its rule.
+    """
+    outputs = [
+        rules.account_images.output.images,
+        rules.account_images.output.quarantine,
+        *rules.species.output,
+        rules.detect.output.sequences,
+        *rules.capture.output,
+        *rules.export_capture.output,
+    ]
+    if config["identify"]["catalogue"]:
+        outputs += [
+            rules.identify.output.identities,
+            rules.identify.output.review_sheet,
+        ]
+        if "simulate" in config:
+            outputs.append(rules.metrics.output[0])
+    if config["stations_crs"]:
+        outputs.append(rules.camtrap_dp.output.package)
+    return outputs

@@ -15,10 +15,10 @@ if config["detect"]["detector"] == "precomputed":
 
     rule detect_shard_import:
         input:
-            probes=result("inventory/probes/{shard}.parquet"),
+            images=result("inventory/shards/{shard}.parquet"),
             precomputed=result("detect/precomputed.parquet"),
         output:
-            result("detect/shards/{shard}.parquet"),
+            table(SHARD_DETECTIONS),
         log:
             "logs/detect_shard_import/{shard}.log",
         conda:
@@ -48,10 +48,10 @@ else:
     # The output is its own cache (update()): only images it lacks are detected.
     rule detect_shard:
         input:
-            probes=result("inventory/probes/{shard}.parquet"),
+            images=result("inventory/shards/{shard}.parquet"),
             weights=detector_weights,
         output:
-            update(result("detect/shards/{shard}.parquet")),
+            update(table(SHARD_DETECTIONS)),
         log:
             "logs/detect_shard/{shard}.log",
         benchmark:
@@ -70,32 +70,31 @@ else:
             package=workflow.basedir,
             python=python_command,
         shell:
-            "PYTHONPATH={params.package} {params.python} -m trapline.detect"
-            " --probes {input.probes} --images-root {params.images_root}"
-            " --weights {input.weights} --out {output}"
+            "PYTHONPATH={params.package:q} {params.python:q} -m trapline.detect"
+            " --images {input.images:q} --images-root {params.images_root:q}"
+            " --weights {input.weights:q} --out {output:q}"
             " --image-size {params.image_size} --batch-size {params.batch_size}"
             " --min-conf {params.min_conf} --flush-every {params.save_every}"
-            " --threads {threads} > {log} 2>&1"
+            " --threads {threads} > {log:q} 2>&1"
 
 
-rule detections:
+rule detect:
     input:
-        images=result("inventory/images.parquet"),
-        shards=per_shard("detect/shards/{shard}.parquet"),
+        images=table(INVENTORY),
+        shards=per_shard(SHARD_DETECTIONS.file),
     output:
-        raw=result("detect/raw.parquet"),
+        raw=table(RAW_DETECTIONS),
         failed=result("detect/quarantine.parquet"),
-        detections=result("detect/detections.parquet"),
-        sequences=result("sequences.parquet"),
-        summary=result("detect/image_summary.parquet"),
+        detections=table(KEPT_DETECTIONS),
+        sequences=table(SEQUENCES),
+        summary=table(IMAGE_SUMMARY),
         privacy=result("detect/privacy.parquet"),
     log:
-        "logs/detections.log",
+        "logs/detect.log",
     conda:
         "../envs/inventory.yaml"
     params:
-        thresholds=lookup(dpath="detect/thresholds", within=config),
-        sequence_gap_s=lookup(dpath="detect/sequence_gap_s", within=config),
-        drop_person_images=lookup(dpath="privacy/drop_person_images", within=config),
+        settings=lookup(dpath="detect", within=config),
+        privacy=lookup(dpath="privacy", within=config),
     script:
-        "../scripts/detections.py"
+        "../scripts/detect.py"

@@ -19,7 +19,7 @@ if config["embed"]["model"]:
 
     rule embed_shard:
         input:
-            crops=result("crop/shards/{shard}.parquet"),
+            crops=table(CROP_BOXES),
         output:
             store=update(result("embed/crops/{shard}.parquet")),
         log:
@@ -37,9 +37,9 @@ if config["embed"]["model"]:
             package=workflow.basedir,
             python=python_command,
         shell:
-            "PYTHONPATH={params.package} {params.python} -m trapline.embed"
-            " --crops {input.crops} --results {params.results}"
-            " --out {output.store} {params.options} --threads {threads} > {log} 2>&1"
+            "PYTHONPATH={params.package:q} {params.python:q} -m trapline.embed"
+            " --crops {input.crops:q} --results {params.results:q}"
+            " --out {output.store:q} {params.options} --threads {threads} > {log:q} 2>&1"
 
     rule embed_catalogue:
         input:
@@ -58,9 +58,9 @@ if config["embed"]["model"]:
             package=workflow.basedir,
             python=python_command,
         shell:
-            "PYTHONPATH={params.package} {params.python} -m trapline.embed"
-            " --catalogue {input.catalogue}"
-            " --out {output.store} {params.options} --threads {threads} > {log} 2>&1"
+            "PYTHONPATH={params.package:q} {params.python:q} -m trapline.embed"
+            " --catalogue {input.catalogue:q}"
+            " --out {output.store:q} {params.options} --threads {threads} > {log:q} 2>&1"
 
     if config["species"]["backend"] == "fewshot":
 
@@ -81,9 +81,9 @@ if config["embed"]["model"]:
                 package=workflow.basedir,
                 python=python_command,
             shell:
-                "PYTHONPATH={params.package} {params.python} -m trapline.embed"
-                " --species-reference {input.reference}"
-                " --out {output.store} {params.options} --threads {threads} > {log} 2>&1"
+                "PYTHONPATH={params.package:q} {params.python:q} -m trapline.embed"
+                " --species-reference {input.reference:q}"
+                " --out {output.store:q} {params.options} --threads {threads} > {log:q} 2>&1"
 
 
 # Everything a run needs from the internet, in one target for a login node.

@@ -5,7 +5,7 @@ if config["identify"]["catalogue"]:
         input:
             unpack(identify_inputs),
         output:
-            identities=result("identities.parquet"),
+            identities=table(IDENTITIES),
             candidates=result("identify/candidates.parquet"),
             calibration=result("identify/calibration.json"),
             review_sheet=result("review/review.html"),
@@ -20,14 +20,8 @@ if config["identify"]["catalogue"]:
         params:
             results=results_folder_of_input,
             images_root=config["images_root"],
+            settings=lookup(dpath="identify", within=config),
             target_species=lookup(dpath="target_species", within=config),
-            target_precision=lookup(dpath="identify/target_precision", within=config),
-            top_k=lookup(dpath="identify/top_k", within=config),
-            exact_max_refs=lookup(dpath="identify/exact_max_refs", within=config),
-            index_method=lookup(dpath="identify/index_method", within=config),
-            nprobe=lookup(dpath="identify/nprobe", within=config),
-            review_low=lookup(dpath="identify/review_low", within=config),
-            review_high=lookup(dpath="identify/review_high", within=config),
         script:
             "../scripts/identify.py"
 
@@ -37,7 +31,7 @@ if config["identify"]["catalogue"] and "simulate" in config:
     # Scores against the simulated season's truth (top-1, BAKS/BAUS, ARI).
     rule metrics:
         input:
-            identities=result("identities.parquet"),
+            identities=table(IDENTITIES),
             candidates=result("identify/candidates.parquet"),
             crops=result("crops.parquet"),
             images=result("images.parquet"),

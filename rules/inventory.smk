@@ -1,9 +1,10 @@
-# Stage 1: the season in shards; per shard JPEG checks + EXIF (cached per file);
-# then one cheap global step places files in deployments and corrects clocks.
-# Used only while the season does not exist yet when the workflow is parsed (a
-# simulated season's first run); afterwards the plan is made at parse time. Defined
-# always: a cluster job parses the workflow again, after the season exists, and
-# must still know the rule it was submitted for.
+# Stage 1: the stations table read once; per shard JPEG checks + EXIF (cached per
+# file) and the verdict (deployment, clock, window), so only accepted images reach
+# the detector; then the shards' verdicts as one table, and the season's books.
+# Used only while the season does not exist yet when the DAG is built (a
+# simulated season's first run); afterwards the plan is made with the DAG.
+# Defined always: a cluster job parses the workflow again, after the season
+# exists, and must still know the rule it was submitted for.
 checkpoint inventory_plan:
     input:
         unpack(season_inputs),
@@ -16,32 +17,51 @@ checkpoint inventory_plan:
     params:
         images_root=config["images_root"],
         layout=layout_pattern,
-        max_images=lookup(dpath="shards/max_images", within=config),
+        settings=lookup(dpath="shards", within=config),
     script:
         "../scripts/inventory_plan.py"
 
 
+rule deployments:
+    input:
+        stations=stations_table,
+    output:
+        table(DEPLOYMENTS),
+    log:
+        "logs/deployments.log",
+    conda:
+        "../envs/inventory.yaml"
+    params:
+        settings=season_settings(),
+    script:
+        "../scripts/deployments.py"
+
+
 rule inventory_shard:
     input:
-        manifest=result("shards/{shard}.tsv"),
+        manifest=shard_manifest,
+        deployments=table(DEPLOYMENTS),
     output:
         probes=update(result("inventory/probes/{shard}.parquet")),
+        images=result("inventory/shards/{shard}.parquet"),
+        quarantine=result("inventory/shards/{shard}.quarantine.parquet"),
     log:
         "logs/inventory_shard/{shard}.log",
     conda:
         "../envs/inventory.yaml"
     threads: 2
     params:
-        images_root=config["images_root"],
+        settings=season_settings(),
     script:
         "../scripts/inventory_shard.py"
 
 
 rule inventory:
     input:
-        unpack(inventory_inputs),
+        images=per_shard("inventory/shards/{shard}.parquet"),
+        quarantine=per_shard("inventory/shards/{shard}.quarantine.parquet"),
     output:
-        images=result("inventory/images.parquet"),
+        images=table(INVENTORY),
         quarantine=result("inventory/quarantine.parquet"),
     log:
         "logs/inventory.log",
@@ -49,12 +69,6 @@ rule inventory:
         "benchmarks/inventory.tsv"
     conda:
         "../envs/inventory.yaml"
-    params:
-        images_root=config["images_root"],
-        layout=layout_pattern,
-        timezone=lookup(dpath="timezone", within=config),
-        columns=lookup(dpath="stations_columns", within=config),
-        date_format=lookup(dpath="stations_date_format", within=config),
     script:
         "../scripts/inventory.py"
 
@@ -62,12 +76,12 @@ rule inventory:
 # Every file in exactly one of images.parquet and quarantine.parquet.
 rule account_images:
     input:
-        inventory=result("inventory/images.parquet"),
-        summary=result("detect/image_summary.parquet"),
+        inventory=table(INVENTORY),
+        summary=table(IMAGE_SUMMARY),
         quarantines=stage_quarantines,
     output:
-        images=result("images.parquet"),
-        quarantine=result("quarantine.parquet"),
+        images=table(IMAGES),
+        quarantine=table(QUARANTINE),
     log:
         "logs/account_images.log",
     conda:

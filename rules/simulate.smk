@@ -20,7 +20,6 @@ if "simulate" in config:
         threads: 2
         params:
             season=season_folder,
-            seed=lookup(dpath="simulate/seed", within=config),
-            preset=lookup(dpath="simulate/preset", within=config),
+            settings=lookup(dpath="simulate", within=config),
         script:
             "../scripts/simulate_season.py"

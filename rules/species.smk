@@ -3,16 +3,16 @@ rule species:
     input:
         unpack(species_inputs),
     output:
-        detections=result("detections.parquet"),
+        detections=table(DETECTIONS),
         json=result("detections.json"),
-        crops=result("crops.parquet"),
-        counts=result("species_counts.parquet"),
+        crops=table(CROPS),
+        counts=table(SPECIES_COUNTS),
     log:
         "logs/species.log",
     conda:
         "../envs/species.yaml"
     params:
-        settings=species_settings,
+        settings=lookup(dpath="species", within=config),
         images_root=config["images_root"],
     script:
         "../scripts/species.py"

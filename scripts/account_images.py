@@ -6,7 +6,7 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
 from pathlib import Path
 
-from trapline.accounting import close_books
+from trapline.quarantine import close_books
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 close_books(

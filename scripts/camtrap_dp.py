@@ -6,25 +6,13 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
 from pathlib import Path
 
-from trapline.export import PackageMetadata, camtrap_dp_stage
-from trapline.stations import StationColumns
+from trapline.config import section_settings
+from trapline.export import CamtrapDpInputs, PackageMetadata, camtrap_dp_stage
+from trapline.io import named_paths
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
-p, i = snakemake.params, snakemake.input
 camtrap_dp_stage(
-    Path(i.images),
-    Path(i.detections),
-    Path(i.crops),
-    Path(i.identities) if "identities" in i.keys() else None,
-    Path(i.stations),
-    p.timezone,
-    StationColumns(**p.stations_columns),
-    p.date_format,
-    PackageMetadata(
-        title=p.metadata["title"],
-        contributors=tuple(p.metadata["contributors"]),
-        sampling_design=p.metadata["sampling_design"],
-        crs=p.crs,
-    ),
+    CamtrapDpInputs(**named_paths(snakemake.input)),
+    section_settings(PackageMetadata, snakemake.params.settings),
     Path(snakemake.output.package).parent,
 )

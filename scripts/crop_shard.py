@@ -6,26 +6,23 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
 from pathlib import Path
 
-from trapline.crops import CropSettings, crop_shard
-from trapline.detections import DetectionRules
-from trapline.layout import FolderLayout
+from trapline.config import section_settings
+from trapline.crop.cut import CropSettings
+from trapline.crop.stage import CropInputs, CropOutputs, crop_stage
+from trapline.detect.settings import DetectSettings, PrivacySettings
+from trapline.io import named_paths
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 p = snakemake.params
-crop_shard(
-    Path(p.images_root),
-    Path(snakemake.input.detections),
-    DetectionRules(
-        thresholds=dict(p.thresholds), drop_person_images=p.drop_person_images
+crop_stage(
+    CropInputs(
+        **named_paths(snakemake.input),
+        images_root=Path(p.images_root),
+        results=Path(p.results),
     ),
-    FolderLayout.parse(p.layout),
-    Path(p.results),
-    CropSettings(
-        min_conf=p.min_conf,
-        padding=p.padding,
-        quality=p.quality,
-        threads=snakemake.threads,
-    ),
-    Path(snakemake.output.crops),
-    Path(snakemake.output.quarantine),
+    section_settings(CropSettings, p.settings),
+    CropOutputs(**named_paths(snakemake.output)),
+    detect=section_settings(DetectSettings, p.detect),
+    privacy=section_settings(PrivacySettings, p.privacy),
+    threads=snakemake.threads,
 )

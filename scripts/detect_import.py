@@ -6,7 +6,7 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
 from pathlib import Path
 
-from trapline.detect_shards import import_precomputed
+from trapline.detect.stage import import_stage
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
-import_precomputed(Path(snakemake.input.precomputed), Path(snakemake.output[0]))
+import_stage(Path(snakemake.input.precomputed), Path(snakemake.output[0]))

@@ -6,11 +6,11 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
 from pathlib import Path
 
-from trapline.detect_shards import import_shard
+from trapline.detect.stage import detect_shard_import_stage
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
-import_shard(
-    Path(snakemake.input.probes),
+detect_shard_import_stage(
+    Path(snakemake.input.images),
     Path(snakemake.input.precomputed),
     Path(snakemake.output[0]),
 )

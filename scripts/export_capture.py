@@ -4,16 +4,15 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
-from pathlib import Path
 
-from trapline.export import ExportInputs, export_stage
+from trapline.capture import CaptureSettings
+from trapline.config import section_settings
+from trapline.export import ExportInputs, ExportOutputs, export_stage
+from trapline.io import named_paths
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
-i, o = snakemake.input, snakemake.output
 export_stage(
-    ExportInputs(**{k: Path(v) for k, v in i.items()}),
-    snakemake.params.detector,
-    Path(o.secr),
-    Path(o.mark),
-    Path(o.occupancy),
+    ExportInputs(**named_paths(snakemake.input)),
+    section_settings(CaptureSettings, snakemake.params.settings),
+    ExportOutputs(**named_paths(snakemake.output)),
 )

@@ -6,37 +6,20 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
 from pathlib import Path
 
+from trapline.config import section_settings
 from trapline.identify import IdentifySettings
-from trapline.identify.stage import (
-    IdentifyInputs,
-    IdentifyOutputs,
-    ReviewBand,
-    identify_stage,
-)
-from trapline.matching import IndexSettings
+from trapline.identify.stage import IdentifyInputs, IdentifyOutputs, identify_stage
+from trapline.io import named_paths
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
-p, i = snakemake.params, snakemake.input
+p = snakemake.params
 identify_stage(
     IdentifyInputs(
-        crops=Path(i.crops),
-        images=Path(i.images),
-        catalogue=Path(i.catalogue),
+        **named_paths(snakemake.input),
         results=Path(p.results),
         images_root=Path(p.images_root),
-        decisions=Path(i.decisions) if "decisions" in i.keys() else None,
-        crop_embeddings=(
-            [Path(p) for p in i.crop_store] if "crop_store" in i.keys() else None
-        ),
-        catalogue_embeddings=Path(i.ref_store) if "ref_store" in i.keys() else None,
     ),
-    IdentifySettings(
-        target_species=tuple(p.target_species), target_precision=p.target_precision
-    ),
-    IndexSettings(
-        p.exact_max_refs, p.index_method, nprobe=p.nprobe, threads=snakemake.threads
-    ),
-    p.top_k,
-    ReviewBand(p.review_low, p.review_high),
-    IdentifyOutputs(**{k: Path(v) for k, v in snakemake.output.items()}),
+    section_settings(IdentifySettings, p.settings, target_species=p.target_species),
+    IdentifyOutputs(**named_paths(snakemake.output)),
+    threads=snakemake.threads,
 )

@@ -1,4 +1,4 @@
-# Snakemake entry point for checkpoint inventory_plan: maps snakemake.* onto trapline.
+# Snakemake entry point for rule inventory_plan: maps snakemake.* onto trapline.
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
@@ -6,15 +6,17 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
 from pathlib import Path
 
-from trapline.layout import FolderLayout
-from trapline.shards import plan_season
+from trapline.config import section_settings
+from trapline.inventory.layout import FolderLayout
+from trapline.inventory.settings import ShardSettings
+from trapline.inventory.shards import plan_season
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 out = Path(snakemake.output[0])
 plan = plan_season(
     Path(snakemake.params.images_root),
     FolderLayout.parse(snakemake.params.layout),
-    snakemake.params.max_images,
+    section_settings(ShardSettings, snakemake.params.settings).max_images,
     out.parent,
 )
 out.write_text("".join(f"{shard}\n" for shard in plan.ids))

@@ -5,12 +5,14 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
 
-from trapline.inventory import probe_shard
+from trapline.inventory.settings import InventorySettings
+from trapline.inventory.stage import ShardInputs, ShardOutputs, inventory_shard_stage
+from trapline.io import named_paths
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
-probe_shard(
-    snakemake.input.manifest,
-    snakemake.params.images_root,
-    snakemake.threads,
-    snakemake.output.probes,
+inventory_shard_stage(
+    ShardInputs(**named_paths(snakemake.input)),
+    InventorySettings.from_config(snakemake.params.settings),
+    ShardOutputs(**named_paths(snakemake.output)),
+    threads=snakemake.threads,
 )

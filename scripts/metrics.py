@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from trapline.metrics import metrics_stage
+from trapline.identify.metrics import metrics_stage
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 i = snakemake.input

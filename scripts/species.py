@@ -6,27 +6,16 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 import logging
 from pathlib import Path
 
-from trapline.species import SpeciesSettings
+from trapline.config import section_settings
+from trapline.io import named_paths
+from trapline.species.labels import SpeciesSettings
 from trapline.species.stage import SpeciesInputs, SpeciesOutputs, species_stage
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
-i = snakemake.input
 species_stage(
     SpeciesInputs(
-        images=Path(i.images),
-        summary=Path(i.summary),
-        raw=Path(i.raw),
-        detections=Path(i.detections),
-        crops=[Path(p) for p in i.crops],
-        reference=Path(i.reference) if "reference" in i.keys() else None,
-        images_root=Path(snakemake.params.images_root),
-        crop_embeddings=(
-            [Path(p) for p in i.crop_store] if "crop_store" in i.keys() else None
-        ),
-        reference_embeddings=(
-            Path(i.reference_store) if "reference_store" in i.keys() else None
-        ),
+        **named_paths(snakemake.input), images_root=Path(snakemake.params.images_root)
     ),
-    SpeciesSettings(**snakemake.params.settings),
-    SpeciesOutputs(**{k: Path(v) for k, v in snakemake.output.items()}),
+    section_settings(SpeciesSettings, snakemake.params.settings),
+    SpeciesOutputs(**named_paths(snakemake.output)),
 )

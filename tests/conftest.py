@@ -97,7 +97,7 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def md_standin(tmp_path_factory) -> Path:
     """YOLOv5 v6 P6 (small n6 variant), 3 classes, random weights, saved as MDv5."""
-    from trapline.standins import megadetector_standin
+    from trapline.testing.standins import megadetector_standin
 
     return megadetector_standin(tmp_path_factory.mktemp("models") / "md_standin.pt")
 
@@ -116,7 +116,7 @@ def read_precomputed(path: Path, images):
     """Boxes of ``images`` from a MegaDetector file, read as the import rules do."""
     import tempfile
 
-    from trapline.detect_shards import import_precomputed, precomputed_boxes
+    from trapline.detect.megadetector import import_precomputed, precomputed_boxes
 
     table = Path(tempfile.mkdtemp()) / "precomputed.parquet"
     import_precomputed(Path(path), table)

@@ -8,16 +8,18 @@ schema cannot: that the time zone exists, the layout parses, the folders exist.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import typing
 import zoneinfo
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-from trapline.layout import FolderLayout, LayoutError
-from trapline.stations import StationColumns
+from trapline.inventory.layout import FolderLayout, LayoutError
 
 
 class ConfigError(ValueError):
@@ -116,7 +118,20 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
                     f"key '{key}' = {config[key]!r} but 'simulate.season' writes "
                     f"{str(expected)!r}; set '{key}: {expected}'"
                 )
-        return problems
+    return problems
+
+
+def check_season(config: dict[str, Any]) -> None:
+    """Raise one :class:`ConfigError` for every configured path that is missing.
+
+    Kept apart from :func:`check_config` because it looks at the machine, not the
+    file: the workflow calls it when it plans a run, so ``snakemake --lint`` can
+    lint a config whose season is on another machine (the template's ``/data``
+    paths). A simulated season is written by the run itself and is not checked.
+    """
+    if "simulate" in config:
+        return
+    problems = []
     catalogue = config.get("identify", {}).get("catalogue")
     if catalogue and not Path(catalogue).exists():
         problems.append(
@@ -132,7 +147,10 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
                 f"key '{key}' = {config[key]!r}: no such {what}; point it at the "
                 f"season's {'image folder' if what == 'folder' else 'stations CSV'}"
             )
-    return problems
+    if problems:
+        raise ConfigError(
+            "config is not valid:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
 
 
 def _species_problems(config: dict[str, Any]) -> list[str]:
@@ -186,6 +204,48 @@ def _capture_problems(config: dict[str, Any]) -> list[str]:
     return problems
 
 
-def station_columns(config: dict[str, Any]) -> StationColumns:
-    """The stations-table column names from ``stations_columns``."""
-    return StationColumns(**config.get("stations_columns", {}))
+T = typing.TypeVar("T")
+
+
+def section_settings(
+    cls: type[T], section: Mapping[str, Any] | None, **extra: Any
+) -> T:
+    """A stage's frozen settings from its config section, as the section is.
+
+    Every stage builds its settings this one way: the section's keys are the
+    dataclass's fields, a nested section (``detect.thresholds``,
+    ``species.smoothing``) becomes the nested dataclass its field names, and lists
+    become tuples (frozen settings are hashable). ``extra`` fills fields that come
+    from elsewhere (top-level keys such as ``target_species``, or the job's
+    threads). Snakemake has already filled the schema's defaults; a key missing
+    here takes the dataclass default, which a unit test keeps equal to the
+    schema's.
+
+    Raises:
+        ConfigError: a key the settings do not know (a schema/code mismatch).
+    """
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls!r} is not a settings dataclass")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in (section or {}).items():
+        if key not in fields:
+            raise ConfigError(f"{cls.__name__} has no setting {key!r}")
+        nested = _dataclass_in(hints[key])
+        if nested is not None and isinstance(value, Mapping):
+            value = section_settings(nested, value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[key] = value
+    return cls(**values, **extra)
+
+
+def _dataclass_in(hint: Any) -> type | None:
+    """The dataclass a type hint names (``X`` or ``X | None``), else None."""
+    if dataclasses.is_dataclass(hint):
+        return hint
+    for arg in typing.get_args(hint):
+        if dataclasses.is_dataclass(arg):
+            return arg
+    return None

@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from trapline.jpeg import megadetector_imports
+from trapline.inventory.jpeg import megadetector_imports
 
 MODELS_DIR = Path("resources/models")
 """Where ``snakemake fetch_models`` stores downloaded weights (relative to the run)."""

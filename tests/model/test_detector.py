@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 from PIL import ImageFile
 
-from trapline.detect import Detector, DetectorSettings
-from trapline.jpeg import megadetector_imports
-from trapline.mdformat import box_rows, matched_boxes, raw_frame
+from trapline.detect.megadetector import box_rows, raw_frame
+from trapline.detect.model import Detector, DetectorSettings
+from trapline.inventory.jpeg import megadetector_imports
 from trapline.quarantine import Reason
-from trapline.standins import megadetector_standin
+from trapline.testing.agreement import matched_boxes
+from trapline.testing.standins import megadetector_standin
 from trapline.weights import WeightsError, megadetector_weights
 
 pytestmark = pytest.mark.slow

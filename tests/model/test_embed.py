@@ -23,7 +23,7 @@ from trapline.embed import (
     embed_stage,
     load_embeddings,
 )
-from trapline.standins import vit_standin
+from trapline.testing.standins import vit_standin
 from trapline.weights import WeightsError
 
 pytestmark = pytest.mark.slow

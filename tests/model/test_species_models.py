@@ -26,7 +26,7 @@ from trapline.species.speciesnet import (
     speciesnet_labels,
 )
 from trapline.species.stage import SpeciesInputs, classify
-from trapline.standins import speciesnet_standin, vit_standin
+from trapline.testing.standins import speciesnet_standin, vit_standin
 from trapline.weights import WeightsError
 
 pytestmark = pytest.mark.slow

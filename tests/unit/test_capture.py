@@ -21,8 +21,8 @@ from trapline.capture import (
     schnabel,
 )
 from trapline.export import PackageMetadata, write_camtrap_dp
-from trapline.export.stage import ExportInputs, export_stage
-from trapline.stations import read_stations
+from trapline.export.stage import ExportInputs, ExportOutputs, export_stage
+from trapline.inventory.stations import read_stations, write_deployments
 from trapline.tables import CROPS, DETECTIONS, IDENTITIES, IMAGES, Table
 
 TZ = "Etc/GMT-1"
@@ -307,6 +307,8 @@ def season(tmp_path):
         paths[name] = tmp_path / f"{name}.parquet"
         table.write(data, paths[name])
     paths["stations"] = stations(tmp_path)
+    paths["deployments"] = tmp_path / "deployments.parquet"
+    write_deployments(read_stations(paths["stations"], TZ), paths["deployments"])
     return paths
 
 
@@ -330,8 +332,7 @@ def run_stage(tmp_path, season, settings=None, name="capture", identities=True):
             images=season["images"],
             detections=season["detections"],
             crops=season["crops"],
-            stations=season["stations"],
-            timezone=TZ,
+            deployments=season["deployments"],
             identities=season["identities"] if identities else None,
         ),
         settings or CaptureSettings(),
@@ -350,10 +351,8 @@ def run_stage(tmp_path, season, settings=None, name="capture", identities=True):
                 ]
             )
         ),
-        (settings or CaptureSettings()).detector,
-        out / "secr",
-        out / "mark.inp",
-        out / "occupancy",
+        settings or CaptureSettings(),
+        ExportOutputs(out / "secr", out / "mark.inp", out / "occupancy"),
     )
     return out
 
@@ -400,7 +399,7 @@ def test_station_without_captures_is_a_detector_with_effort(tmp_path, season):
 
 
 def test_count_detectors_get_usage_in_days_and_every_event(tmp_path, season):
-    out = run_stage(tmp_path, season, CaptureSettings(detector="count"))
+    out = run_stage(tmp_path, season, CaptureSettings(detector_type="count"))
     lines = (out / "secr/traps.txt").read_text().splitlines()
     assert "A 600000.00 5150000.00 0.5 1 1 1 0.75 / forest" in lines
     assert 'detector = "count"' in (out / "secr/captures.txt").read_text()

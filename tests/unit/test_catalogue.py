@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import jpeg_bytes, write
-from trapline.catalogue import CatalogueError, flank_from_name, read_catalogue
+from trapline.identify.catalogue import CatalogueError, flank_from_name, read_catalogue
 
 
 @pytest.mark.parametrize(

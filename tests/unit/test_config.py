@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from trapline.config import ConfigError, check_config, load_schema
+from trapline.config import ConfigError, check_config, check_season, load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = load_schema(ROOT / "config/schema.yaml")
@@ -18,15 +18,18 @@ def merged(*files: str) -> dict:
     return config
 
 
-@pytest.mark.parametrize("name", ["config/demo.yaml", "tests/config/config.yaml"])
+@pytest.mark.parametrize(
+    "name", ["config/demo.yaml", "config/config.yaml", "tests/config/config.yaml"]
+)
 def test_shipped_configs_are_valid(name):
     """Snakemake's --configfile replaces the Snakefile's configfile: alone, valid."""
     check_config(merged(name), SCHEMA)
 
 
 def test_template_config_names_missing_folders():
+    """The file is valid (--lint reads it); its season is not on this machine."""
     with pytest.raises(ConfigError, match="key 'images_root' = '/data/lynx-2026"):
-        check_config(merged("config/config.yaml"), SCHEMA)
+        check_season(merged("config/config.yaml"))
 
 
 def demo() -> dict:

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from conftest import jpeg_bytes, read_precomputed, write
-from trapline.crops import CropSettings, crop_animals, pixel_box
+from trapline.crop.cut import CropSettings, crop_animals, pixel_box
 
 
 def test_pixel_box_pads_and_clips():

@@ -2,14 +2,14 @@
 
 import pandas as pd
 
-from trapline.detections import (
-    DetectionRules,
+from trapline.detect.boxes import (
     assign_sequences,
     image_summary,
     kept_boxes,
     privacy_holds,
     sequence_summary,
 )
+from trapline.detect.settings import PrivacySettings, Thresholds
 from trapline.quarantine import Reason
 
 TZ = "Etc/GMT-1"
@@ -47,13 +47,11 @@ def boxes():
     return frame
 
 
-RULES = DetectionRules(
-    {"animal": 0.2, "person": 0.4, "vehicle": 0.6}, sequence_gap_s=30
-)
+THRESHOLDS = Thresholds(animal=0.2, person=0.4, vehicle=0.6)
 
 
 def test_thresholds_are_per_category():
-    kept = kept_boxes(boxes(), RULES)
+    kept = kept_boxes(boxes(), THRESHOLDS)
     assert sorted(zip(kept["image_id"], kept["category"], strict=True)) == [
         ("i1", "animal"),
         ("i2", "animal"),
@@ -75,7 +73,7 @@ def test_sequences_split_on_gap_and_deployment_with_stable_ids():
 
 
 def test_empty_images_counts_and_sequence_maximum():
-    summary = image_summary(images(), kept_boxes(boxes(), RULES), RULES)
+    summary = image_summary(images(), kept_boxes(boxes(), THRESHOLDS), 30)
     by = summary.set_index("image_id")
     assert by["n_animals"].to_dict() == {"i1": 1, "i2": 2, "i3": 0, "i4": 0, "j1": 1}
     assert by["is_empty"].to_dict() == {
@@ -92,8 +90,8 @@ def test_empty_images_counts_and_sequence_maximum():
 
 
 def test_privacy_switch_holds_images_with_people():
-    kept = kept_boxes(boxes(), RULES)
-    assert privacy_holds(images(), kept, RULES) == []
-    strict = DetectionRules(RULES.thresholds, drop_person_images=True)
+    kept = kept_boxes(boxes(), THRESHOLDS)
+    assert privacy_holds(images(), kept, PrivacySettings()) == []
+    strict = PrivacySettings(drop_person_images=True)
     held = privacy_holds(images(), kept, strict)
     assert [(q.path, q.reason) for q in held] == [("A/3.JPG", Reason.PERSON_PRIVACY)]

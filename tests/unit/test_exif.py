@@ -1,7 +1,7 @@
 """EXIF read through a real exiftool in batch mode."""
 
 from conftest import jpeg_bytes, write
-from trapline.exif import ExifReader
+from trapline.inventory.exif import ExifReader
 
 
 def test_batch_reads_tags_and_keeps_per_file_errors(tmp_path):

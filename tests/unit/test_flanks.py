@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from trapline.flanks import link_flanks, simultaneous_pairs
+from trapline.identify.flanks import link_flanks, simultaneous_pairs
 
 TZ = "Etc/GMT-1"
 

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from trapline.catalogue import read_catalogue
 from trapline.identify import (
     IdentifySettings,
     constrained_clusters,
@@ -22,6 +21,7 @@ from trapline.identify import (
     link_tracks,
     stable_ids,
 )
+from trapline.identify.catalogue import read_catalogue
 from trapline.simulate import SeasonSettings, simulate_season
 
 PADDING = 0.05

@@ -6,19 +6,22 @@ import pandas as pd
 import pytest
 
 from conftest import jpeg_bytes, write
-from trapline.inventory import (
-    InventorySettings,
-    build_inventory,
-    image_id,
-    inventory_season,
-    probe_files,
-    probe_shard,
+from trapline.inventory.files import image_id, manifest_text, walk_season
+from trapline.inventory.probe import probe_files
+from trapline.inventory.settings import InventorySettings
+from trapline.inventory.stage import (
+    InventoryInputs,
+    InventoryOutputs,
+    ShardInputs,
+    ShardOutputs,
+    deployments_stage,
+    inventory_shard_stage,
+    inventory_stage,
 )
-from trapline.layout import FolderLayout
+from trapline.inventory.stations import read_stations
+from trapline.inventory.verdict import build_inventory
 from trapline.quarantine import FIXES, Reason
-from trapline.stations import read_stations
 from trapline.tables import INVENTORY, QUARANTINE
-from trapline.walk import manifest_text, walk_season
 
 STATIONS = (
     "Station,Camera,utm_x,utm_y,Setup_date,Retrieval_date,Clock_offset\n"
@@ -68,11 +71,33 @@ def season(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def settings_of(season: Path) -> InventorySettings:
+    return InventorySettings(
+        str(season / "images"), str(season / "stations.csv"), "Etc/GMT-1"
+    )
+
+
+def shard(season: Path, out: Path, workers: int = 1) -> ShardOutputs:
+    """One shard of the whole season through the inventory_shard stage."""
+    manifest = out / "shard.tsv"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(manifest_text(walk_season(season / "images")))
+    deployments_stage(settings_of(season), out / "deployments.parquet")
+    outputs = ShardOutputs(
+        out / "probes.parquet", out / "shard.parquet", out / "shard.q.parquet"
+    )
+    inventory_shard_stage(
+        ShardInputs(manifest, out / "deployments.parquet"),
+        settings_of(season),
+        outputs,
+        workers,
+    )
+    return outputs
+
+
 def run(season: Path, workers: int = 2):
     deployments = read_stations(season / "stations.csv", "Etc/GMT-1")
-    settings = InventorySettings(
-        season / "images", FolderLayout.parse("{station}/{camera}"), "Etc/GMT-1"
-    )
+    settings = settings_of(season)
     probes = probe_files(walk_season(season / "images"), season / "images", workers)
     return build_inventory(probes, settings, deployments)
 
@@ -127,19 +152,10 @@ def test_originals_are_never_rewritten(season):
 
 def test_tables_follow_the_contract(season, tmp_path):
     out = tmp_path / "results"
-    manifest = tmp_path / "shard.tsv"
-    manifest.write_text(manifest_text(walk_season(season / "images")))
-    probe_shard(str(manifest), str(season / "images"), 2, str(out / "probes.parquet"))
-    inventory_season(
-        [str(out / "probes.parquet")],
-        str(season / "images"),
-        str(season / "stations.csv"),
-        "{station}/{camera}",
-        "Etc/GMT-1",
-        {},
-        None,
-        str(out / "images.parquet"),
-        str(out / "quarantine.parquet"),
+    one = shard(season, out, workers=2)
+    inventory_stage(
+        InventoryInputs([one.images], [one.quarantine]),
+        InventoryOutputs(out / "images.parquet", out / "quarantine.parquet"),
     )
     images = INVENTORY.read(out / "images.parquet")
     quarantine = QUARANTINE.read(out / "quarantine.parquet")
@@ -150,16 +166,13 @@ def test_tables_follow_the_contract(season, tmp_path):
 
 
 def test_probes_are_reused_for_unchanged_files_only(season, tmp_path):
-    manifest, probes = tmp_path / "shard.tsv", tmp_path / "probes.parquet"
     root = season / "images"
-    manifest.write_text(manifest_text(walk_season(root)))
-    probe_shard(str(manifest), str(root), 1, str(probes))
+    probes = shard(season, tmp_path).probes
     first = pd.read_parquet(probes).set_index("path")
     changed = root / "ST01/A/IMG_0008.JPG"
     changed.write_bytes(jpeg_bytes("2026:03:02 10:00:00"))
     (root / "ST01/A/IMG_0001.JPG").unlink()
-    manifest.write_text(manifest_text(walk_season(root)))
-    probe_shard(str(manifest), str(root), 1, str(probes))
+    shard(season, tmp_path)
     second = pd.read_parquet(probes).set_index("path")
     assert "ST01/A/IMG_0001.JPG" not in second.index
     assert "2026:03:02" in second.at["ST01/A/IMG_0008.JPG", "tags"]

@@ -1,7 +1,7 @@
 from PIL import ImageFile
 
 from conftest import jpeg_bytes, write
-from trapline.jpeg import check_jpeg
+from trapline.inventory.jpeg import check_jpeg
 from trapline.quarantine import Reason
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from trapline.layout import FolderLayout, LayoutError
+from trapline.inventory.layout import FolderLayout, LayoutError
 
 
 def test_station_and_camera_from_leading_folders():

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trapline.catalogue import read_catalogue
-from trapline.localfeatures import (
+from trapline.identify.catalogue import read_catalogue
+from trapline.identify.localfeatures import (
     EMPTY,
     FeatureSettings,
     build_backgrounds,

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from trapline.matching import IndexSettings, ReferenceIndex, top_candidates
+from trapline.identify.matching import IndexSettings, ReferenceIndex, top_candidates
 
 
 def unit(x):

@@ -10,7 +10,7 @@ from megadetector.postprocessing.validate_batch_results import (
 )
 
 from conftest import read_precomputed
-from trapline.mdformat import PrecomputedError, write_batch_json
+from trapline.detect.megadetector import PrecomputedError, write_batch_json
 from trapline.quarantine import Reason
 
 IMAGES = pd.DataFrame(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from trapline.metrics import identification_metrics, match_truth
+from trapline.identify.metrics import identification_metrics, match_truth
 
 
 def _identities(rows):

@@ -93,3 +93,46 @@ def test_snakemake_lint(detector, species, tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["config/demo.yaml", "config/config.yaml", "tests/config/config.yaml"]
+)
+def test_shipped_configs_lint_clean_without_side_effects(name, tmp_path):
+    """The README's demo, the template and the test config pass --lint, and linting
+    writes nothing: no shard manifests, no results (the season is planned when the
+    DAG is built, not when the workflow is parsed)."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    done = subprocess.run(
+        [str(BIN / "snakemake"), "--lint", "--configfile", str(ROOT / name)]
+        + ["--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = [p for p in workdir.rglob("*") if ".snakemake" not in p.parts]
+    assert written == []
+
+
+def test_lint_of_an_existing_season_writes_no_manifest(tiny_season, tmp_path):
+    """With the season on disk, parsing must still not walk it or write the plan."""
+    config = yaml.safe_load((ROOT / "tests/config/config.yaml").read_text())
+    del config["simulate"]
+    config |= {
+        "images_root": str(tiny_season / "images"),
+        "stations": str(tiny_season / "stations.csv"),
+        "results": str(tmp_path / "results"),
+        "identify": {"catalogue": str(tiny_season / "catalogue")},
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    done = subprocess.run(
+        [str(BIN / "snakemake"), "--lint", "--configfile", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (tmp_path / "results").exists()

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from trapline.review import (
+from trapline.identify.review import (
     DecisionsError,
     read_decisions,
     review_queue,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from trapline.layout import FolderLayout
-from trapline.shards import plan_shards, write_manifests
-from trapline.walk import SeasonFile, read_manifest
+from trapline.inventory.files import SeasonFile, read_manifest
+from trapline.inventory.layout import FolderLayout
+from trapline.inventory.shards import plan_shards, write_manifests
 
 LAYOUT = FolderLayout.parse("{station}/{camera}")
 

@@ -170,11 +170,44 @@ def test_no_images_outside_operation(files, stations):
         assert cam["Setup_date"] <= day <= cam["Retrieval_date"]
         if cam["Problem1_from"]:
             assert not cam["Problem1_from"] <= day <= cam["Problem1_to"]
-    test_shots = files[files["kind"] == "outside_deployment"]
-    assert len(test_shots) == 1
-    shot = test_shots.iloc[0]
-    setup = table.loc[(shot["station"], shot["camera"]), "Setup_date"]
-    assert shot["datetime_true"].date().isoformat() < setup
+    outside = files[files["kind"] == "outside_deployment"]
+    assert len(outside) == 2
+    days = [
+        (
+            row.datetime_true.date().isoformat(),
+            table.loc[(row.station, row.camera), "Setup_date"],
+            table.loc[(row.station, row.camera), "Retrieval_date"],
+        )
+        for row in outside.itertuples()
+    ]
+    assert sum(day < setup for day, setup, _ in days) == 1  # the test shot
+    assert sum(day > retrieval for day, _, retrieval in days) == 1  # the fox
+
+
+def test_animal_after_retrieval_is_quarantined_but_in_the_truth(
+    season, files, detections, stations
+):
+    table = stations.set_index(["Station", "Camera"])
+    rows = detections.merge(files[["path", "expected_reason"]], on="path")
+    foxes = rows[
+        (rows["expected_reason"] == "outside_deployment")
+        & (rows["category"] == "animal")
+    ]
+    assert len(foxes) == 1
+    fox = foxes.iloc[0]
+    assert fox["species"] == "Vulpes vulpes"
+    assert fox["bbox_w"] > 0 and fox["bbox_h"] > 0
+    cam = table.loc[(fox["station"], fox["camera"])]
+    assert cam["Clock_offset"] == "00:00:00"
+    assert fox["datetime"].date().isoformat() > cam["Retrieval_date"]
+    # It is the last file of its camera, so no other file was renumbered.
+    folder = files[
+        (files["station"] == fox["station"]) & (files["camera"] == fox["camera"])
+    ]
+    assert fox["path"] == max(folder["path"])
+    md = json.loads((season / "truth" / "megadetector.json").read_text())
+    listed = {im["file"]: im["detections"] for im in md["images"]}
+    assert [d["category"] for d in listed[fox["path"]]] == ["1"]
 
 
 def test_bad_files_are_what_they_claim(season, files):

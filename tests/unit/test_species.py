@@ -16,6 +16,7 @@ from trapline.species import (
     smooth_sequences,
     species_counts,
 )
+from trapline.species.labels import SmoothingSettings
 from trapline.species.reference import ReferenceError
 from trapline.species.stage import label_boxes
 
@@ -133,7 +134,9 @@ def test_label_boxes_smooths_animals_by_their_images_sequences():
     sequences = pd.Series({"a": "s1", "b": "s1", "c": "s1"})
     out = label_boxes(frame, sequences, SpeciesSettings())
     assert out["species"].tolist() == ["Lynx lynx"] * 3 + [None]
-    off = label_boxes(frame, sequences, SpeciesSettings(smoothing=False))
+    off = label_boxes(
+        frame, sequences, SpeciesSettings(smoothing=SmoothingSettings(enabled=False))
+    )
     assert off["species"].tolist()[2] == "Vulpes vulpes"
 
 

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from trapline.stations import StationColumns, StationsError, read_stations
+from trapline.inventory.stations import StationColumns, StationsError, read_stations
 
 HEADER = "Station,Camera,utm_x,utm_y,Setup_date,Retrieval_date,Problem1_from,Problem1_to,Clock_offset\n"  # noqa: E501
 

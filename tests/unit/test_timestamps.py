@@ -1,7 +1,7 @@
 import pandas as pd
 
+from trapline.inventory.timestamps import parse_exif_times
 from trapline.quarantine import Reason
-from trapline.timestamps import parse_exif_times
 
 
 def parse(timezone="Etc/GMT-1", **columns):

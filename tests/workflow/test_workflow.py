@@ -40,6 +40,31 @@ def test_every_file_is_an_image_or_quarantined_as_truth_says(season_run):
     assert set(images["path"]) == set(expected[expected.isna()].index)
 
 
+def test_nothing_set_aside_by_the_inventory_is_cropped(season_run):
+    """An animal in an image quarantined ``outside_deployment`` (the simulator's
+    fox, photographed after its camera was retrieved, with its box in the imported
+    MegaDetector file) never reaches a detection, a crop or a later table."""
+    results = season_run / ".test/results"
+    truth = pd.read_parquet(season_run / ".test/season/truth/detections.parquet")
+    quarantine = pd.read_parquet(results / "quarantine.parquet")
+    outside = quarantine.loc[quarantine["reason"] == "outside_deployment", "path"]
+    animals = set(truth.loc[truth["category"] == "animal", "path"])
+    assert set(outside) & animals, "the season lacks an animal set aside"
+    images = set(pd.read_parquet(results / "images.parquet")["image_id"])
+    crops = pd.read_parquet(results / "crops.parquet")
+    assert set(crops["image_id"]) <= images
+    shard_crops = pd.concat(
+        pd.read_parquet(p)
+        for p in (results / "crops/shards").glob("*.parquet")
+        if not p.name.endswith(".quarantine.parquet")
+    )
+    assert set(shard_crops["image_id"]) <= images
+    detected = pd.read_parquet(results / "detections.parquet")
+    assert set(detected["image_id"]) <= images
+    identities = pd.read_parquet(results / "identities.parquet")
+    assert set(identities["crop_id"]) <= set(crops["crop_id"])
+
+
 def test_corrected_times_equal_the_true_times(season_run):
     truth = pd.read_parquet(season_run / ".test/season/truth/files.parquet")
     images = pd.read_parquet(season_run / ".test/results/images.parquet")

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
-UNKNOWN_SPECIES = "unknown"
+from trapline.species.labels import UNKNOWN
 
 RECORD_COLUMNS = [
     "Session",
@@ -69,7 +69,7 @@ def individual_records(
             }
         )
     )
-    joined["Species"] = joined["Species"].fillna(UNKNOWN_SPECIES)
+    joined["Species"] = joined["Species"].fillna(UNKNOWN)
     joined["Flank"] = joined["Flank"].fillna("unknown")
     return joined[
         RECORD_COLUMNS
@@ -86,8 +86,8 @@ def species_records(
     species = animals["species"] if "species" in animals else None
     animals = animals.assign(
         Species=(species if species is not None else pd.Series(dtype=object))
-        .fillna(UNKNOWN_SPECIES)
-        .replace("", UNKNOWN_SPECIES)
+        .fillna(UNKNOWN)
+        .replace("", UNKNOWN)
     )
     counts = animals.groupby(["image_id", "Species"], as_index=False).size()
     img = image_columns(images, deployments)

@@ -34,7 +34,7 @@ class CaptureSettings:
             or from the last record (camtrapR ``deltaTimeComparedTo``).
         cameras_independent: cameras of one station count their effort and their
             events separately (camtrapR ``camerasIndependent``).
-        detector: secr detector type of the exports: ``proximity`` (binary
+        detector_type: secr detector type of the exports: ``proximity`` (binary
             usage, at most one detection per individual, station and occasion)
             or ``count`` (usage in days, every capture event counted).
         flank: ``both`` uses every capture; ``left`` or ``right`` uses only
@@ -48,7 +48,7 @@ class CaptureSettings:
     min_delta_minutes: float = 60.0
     delta_time_compared_to: str = "lastIndependentRecord"
     cameras_independent: bool = False
-    detector: str = "proximity"
+    detector_type: str = "proximity"
     flank: str = "both"
 
     def __post_init__(self) -> None:
@@ -68,7 +68,7 @@ class CaptureSettings:
                 ) from None
         for name, value, allowed in (
             ("delta_time_compared_to", self.delta_time_compared_to, COMPARED_TO),
-            ("detector", self.detector, DETECTORS),
+            ("detector_type", self.detector_type, DETECTORS),
             ("flank", self.flank, FLANKS),
         ):
             if value not in allowed:

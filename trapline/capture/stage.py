@@ -25,7 +25,8 @@ from trapline.capture.screen import EXCLUSION_REASONS, screen_events
 from trapline.capture.settings import CaptureSettings
 from trapline.capture.traps import station_covariates, traps_table
 from trapline.capture.truth import TruthInputs, truth_report
-from trapline.stations import StationColumns, read_stations
+from trapline.inventory.stations import read_deployments
+from trapline.io import write_atomic
 from trapline.tables import (
     CAMERA_OPERATION,
     CAPTURE_HISTORY,
@@ -39,7 +40,6 @@ from trapline.tables import (
     IMAGES,
     OCCASIONS,
     TRAPS,
-    write_atomic,
 )
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,7 @@ class CaptureInputs:
     images: Path
     detections: Path
     crops: Path
-    stations: Path
-    timezone: str
-    columns: StationColumns = StationColumns()
-    date_format: str | None = None
+    deployments: Path
     identities: Path | None = None
     truth_individuals: Path | None = None
     truth_detections: Path | None = None
@@ -80,9 +77,7 @@ def capture_stage(
     inputs: CaptureInputs, settings: CaptureSettings, out: CaptureOutputs
 ) -> None:
     """Build and write every capture table (see :class:`CaptureOutputs`)."""
-    deployments = read_stations(
-        inputs.stations, inputs.timezone, inputs.columns, inputs.date_format
-    )
+    deployments = read_deployments(inputs.deployments)
     images = IMAGES.read(inputs.images)
     operation = camera_operation(deployments, settings)
     grid = occasion_grid(operation, settings)
@@ -108,9 +103,7 @@ def capture_stage(
 
     history = capture_history(captures, grid)
     detections_hist = detection_history(species_events, grid, species)
-    traps = traps_table(
-        deployments, station_covariates(inputs.stations, inputs.columns)
-    )
+    traps = traps_table(deployments, station_covariates(deployments))
     parts = [
         excluded_ind.assign(record_type="individual"),
         excluded_sp.assign(record_type="species", Individual=None),

@@ -8,31 +8,28 @@ not a camtrapR column trapline reads), as camtrapR's ``stationCovariateCols``.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pandas as pd
 
-from trapline.stations import PROBLEM_COLUMN, StationColumns
+from trapline.inventory.stations import covariate_columns
 
 log = logging.getLogger(__name__)
 
 
-def station_covariates(
-    path: str | Path, columns: StationColumns | None = None
-) -> pd.DataFrame:
+def station_covariates(deployments: pd.DataFrame) -> pd.DataFrame:
     """Extra columns of the stations table, one row per station (``Station``).
 
     Numbers stay numbers; where the cameras of one station disagree the first
     row wins and a warning names the column.
+
+    Args:
+        deployments: :func:`~trapline.inventory.stations.read_deployments`, whose
+            columns after the deployment's own are the table's extra columns.
     """
-    columns = columns or StationColumns()
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    known = set(vars(columns).values()) | {"x", "y", "utm_x", "utm_y"}
-    extra = [c for c in raw.columns if c not in known and not PROBLEM_COLUMN.match(c)]
-    station = raw[columns.station].str.strip()
+    station = deployments["station"]
     out = pd.DataFrame({"Station": station.drop_duplicates().to_numpy()})
-    for col in extra:
-        values = raw[col].str.strip().replace("", pd.NA)
+    for col in covariate_columns(deployments):
+        values = deployments[col].astype(object).replace("", pd.NA)
         per = values.groupby(station).agg(lambda v: v.dropna().unique().tolist())
         mixed = per[per.map(len) > 1]
         if len(mixed):

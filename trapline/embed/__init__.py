@@ -12,18 +12,14 @@ model's input (see :func:`~trapline.embed.images.letterbox`) and never flipped:
 left and right flanks carry different patterns.
 
 Modules: ``backbone`` (finding, hashing and running the model), ``images``
-(decoding and preprocessing), ``store`` (the cached Parquet stores and the
-stage), ``__main__`` (``python -m trapline.embed``).
+(decoding and preprocessing), ``store`` (the cached Parquet stores),
+``stage`` (the rules' entry point), ``__main__`` (``python -m trapline.embed``).
 """
 
 from trapline.embed.backbone import Embedder, EmbedSettings, fetch_backbone
 from trapline.embed.images import Box, EmbedError, ImageRef
-from trapline.embed.store import (
-    embed_crops,
-    embed_stage,
-    load_embeddings,
-    store_embeddings,
-)
+from trapline.embed.stage import embed_stage
+from trapline.embed.store import embed_crops, load_embeddings, store_embeddings
 
 __all__ = [
     "Box",

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from trapline.embed.backbone import EmbedSettings
-from trapline.embed.store import embed_stage
+from trapline.embed.stage import embed_stage
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from trapline.jpeg import strict_decoding
+from trapline.inventory.jpeg import strict_decoding
 
 Box = tuple[float, float, float, float]
 """(x, y, w, h) of a region, fractions of the image's width and height."""

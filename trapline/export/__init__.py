@@ -5,10 +5,18 @@ from trapline.export.camtrapdp import PackageMetadata, write_camtrap_dp
 from trapline.export.mark import write_mark
 from trapline.export.occupancy import write_occupancy
 from trapline.export.secr import write_secr
-from trapline.export.stage import ExportInputs, camtrap_dp_stage, export_stage
+from trapline.export.stage import (
+    CamtrapDpInputs,
+    ExportInputs,
+    ExportOutputs,
+    camtrap_dp_stage,
+    export_stage,
+)
 
 __all__ = [
+    "CamtrapDpInputs",
     "ExportInputs",
+    "ExportOutputs",
     "PackageMetadata",
     "camtrap_dp_stage",
     "export_stage",

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trapline.capture.records import UNKNOWN_SPECIES
 from trapline.export.datapackage import PackageMetadata, descriptor
-from trapline.tables import write_atomic
+from trapline.io import write_atomic
+from trapline.species.labels import UNKNOWN
 
 # fmt: off
 FIELDS = {
@@ -140,9 +140,7 @@ def observations_table(
     det = det[det["image_id"].isin(img.index)]
     when = det["image_id"].map(img["datetime"]).map(_iso)
     species = det["species"] if "species" in det else pd.Series(None, index=det.index)
-    named = (
-        species.notna() & (species != UNKNOWN_SPECIES) & (det["category"] == "animal")
-    )
+    named = species.notna() & (species != UNKNOWN) & (det["category"] == "animal")
     species_conf = det["species_conf"] if "species_conf" in det else np.nan
     reviewed = det["source"].eq("review")
     tags = [

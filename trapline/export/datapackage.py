@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -26,10 +26,17 @@ TABLES = ("deployments", "media", "observations")
 
 @dataclass(frozen=True)
 class PackageMetadata:
-    """Package-level metadata (config ``camtrap_dp``)."""
+    """Config ``camtrap_dp`` (and the top-level ``stations_crs``).
+
+    Args:
+        title: project and package title.
+        contributors: people and organisations (Camtrap DP ``contributors``).
+        sampling_design: Camtrap DP ``project.samplingDesign``.
+        crs: the stations table's coordinate reference system (``stations_crs``).
+    """
 
     title: str = "trapline camera-trap season"
-    contributors: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    contributors: tuple[dict[str, str], ...] = ()
     sampling_design: str = "systematicRandom"
     crs: str = ""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trapline.tables import write_atomic
+from trapline.io import write_atomic
 
 log = logging.getLogger(__name__)
 

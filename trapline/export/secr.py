@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from trapline.capture.occasions import effort_matrix
-from trapline.tables import write_atomic
+from trapline.io import write_atomic
 
 NONCAPT = "NONE"
 _PLAIN = re.compile(r"^[^\s#\"']+$")

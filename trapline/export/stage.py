@@ -7,11 +7,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from trapline.capture.settings import CaptureSettings
 from trapline.export.camtrapdp import PackageMetadata, write_camtrap_dp
 from trapline.export.mark import write_mark
 from trapline.export.occupancy import write_occupancy
 from trapline.export.secr import write_secr
-from trapline.stations import StationColumns, read_stations
+from trapline.inventory.stations import read_deployments
 from trapline.tables import (
     CAPTURE_HISTORY,
     CAPTURES,
@@ -38,45 +39,52 @@ class ExportInputs:
     detection_history: Path
 
 
+@dataclass(frozen=True)
+class ExportOutputs:
+    """Where the export_capture rule writes (secr: one trap file per session)."""
+
+    secr: Path
+    mark: Path
+    occupancy: Path
+
+
 def export_stage(
-    inputs: ExportInputs,
-    detector: str,
-    secr_folder: Path,
-    mark_file: Path,
-    occupancy_folder: Path,
+    inputs: ExportInputs, settings: CaptureSettings, out: ExportOutputs
 ) -> None:
     """Write the secr, MARK and occupancy files from the capture tables."""
     captures = CAPTURES.read(inputs.captures)
     effort = EFFORT.read(inputs.effort)
     traps = TRAPS.read(inputs.traps)
-    written = write_secr(captures, effort, traps, detector, secr_folder)
-    write_mark(CAPTURE_HISTORY.read(inputs.capture_history), mark_file)
+    written = write_secr(captures, effort, traps, settings.detector_type, out.secr)
+    write_mark(CAPTURE_HISTORY.read(inputs.capture_history), out.mark)
     written += write_occupancy(
-        DETECTION_HISTORY.read(inputs.detection_history), traps, occupancy_folder
+        DETECTION_HISTORY.read(inputs.detection_history), traps, out.occupancy
     )
-    log.info("wrote %s and %s", ", ".join(str(p) for p in written), mark_file)
+    log.info("wrote %s and %s", ", ".join(str(p) for p in written), out.mark)
+
+
+@dataclass(frozen=True)
+class CamtrapDpInputs:
+    """Where the camtrap_dp rule reads (identities only with a catalogue)."""
+
+    images: Path
+    detections: Path
+    crops: Path
+    deployments: Path
+    identities: Path | None = None
 
 
 def camtrap_dp_stage(
-    images: Path,
-    detections: Path,
-    crops: Path,
-    identities: Path | None,
-    stations: Path,
-    timezone: str,
-    columns: StationColumns,
-    date_format: str | None,
-    metadata: PackageMetadata,
-    folder: Path,
+    inputs: CamtrapDpInputs, settings: PackageMetadata, out: Path
 ) -> None:
-    """Write the Camtrap DP package of the season."""
-    deployments = read_stations(stations, timezone, columns, date_format)
+    """Write the Camtrap DP package of the season into the folder ``out``."""
+    identities = inputs.identities
     write_camtrap_dp(
-        deployments,
-        IMAGES.read(images),
-        DETECTIONS.read(detections),
-        CROPS.read(crops),
+        read_deployments(inputs.deployments),
+        IMAGES.read(inputs.images),
+        DETECTIONS.read(inputs.detections),
+        CROPS.read(inputs.crops),
         IDENTITIES.read(identities) if identities else IDENTITIES.empty(),
-        metadata,
-        folder,
+        settings,
+        out,
     )

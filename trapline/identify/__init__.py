@@ -3,7 +3,6 @@
 from trapline.identify.calibration import Calibration, fit_calibration
 from trapline.identify.clusters import constrained_clusters, stable_ids
 from trapline.identify.core import (
-    IDENTITY_COLUMNS,
     Identification,
     IdentifySettings,
     identify,
@@ -13,7 +12,6 @@ from trapline.identify.tracks import link_tracks
 
 __all__ = [
     "CANDIDATE_COLUMNS",
-    "IDENTITY_COLUMNS",
     "Calibration",
     "Identification",
     "IdentifySettings",

@@ -27,8 +27,7 @@ from trapline.identify.decide import (
     majority,
     new_individuals,
 )
-from trapline.identify.tracks import link_tracks
-from trapline.localfeatures import (
+from trapline.identify.localfeatures import (
     Features,
     FeatureSettings,
     build_backgrounds,
@@ -37,34 +36,66 @@ from trapline.localfeatures import (
     verify,
     verify_many,
 )
-from trapline.tables import write_atomic
+from trapline.identify.matching import IndexSettings
+from trapline.identify.tracks import link_tracks
+from trapline.io import write_atomic
+from trapline.tables import IDENTITIES
 
 log = logging.getLogger(__name__)
 
-IDENTITY_COLUMNS = [
-    "crop_id", "individual_id", "is_new", "source", "score", "flank", "track_id",
-]  # fmt: skip
+
+@dataclass(frozen=True)
+class ReviewBand:
+    """Which automatic calls go to people (config ``review_low``/``review_high``)."""
+
+    low: float = 0.2
+    high: float = 0.9
 
 
 @dataclass(frozen=True)
 class IdentifySettings:
-    """Config ``identify``.
+    """Config ``identify`` (and the top-level ``target_species``).
 
     Args:
-        target_species: only crops of these species are identified.
+        catalogue: the known individuals, a folder or a CSV.
+        decisions: the filled review decisions CSV to apply.
         target_precision: precision the open-set threshold must reach on the
             catalogue's own pairs; below it a track is a new individual.
+        top_k: candidates per crop from the embedding search.
+        exact_max_refs, index_method, nprobe: the faiss search (see
+            :class:`~trapline.identify.matching.IndexSettings`).
+        review_low, review_high: the review band (see :class:`ReviewBand`).
+        target_species: only crops of these species are identified (config's
+            top-level ``target_species``).
         candidates_kept: candidate rows written per crop (for review and top-k).
         representatives: crops per track compared when clustering new animals
             (those with most keypoints: sharp, large, unoccluded).
         local: local-feature settings.
     """
 
-    target_species: tuple[str, ...] = ("Lynx lynx",)
+    catalogue: str | None = None
+    decisions: str | None = None
     target_precision: float = 0.95
+    top_k: int = 5
+    exact_max_refs: int = 5000
+    index_method: str = "bf16"
+    nprobe: int = 16
+    review_low: float = 0.2
+    review_high: float = 0.9
+    target_species: tuple[str, ...] = ("Lynx lynx",)
     candidates_kept: int = 20
     representatives: int = 3
     local: FeatureSettings = field(default_factory=FeatureSettings)
+
+    def index(self, threads: int = 1) -> IndexSettings:
+        """The faiss search these settings ask for, on ``threads`` threads."""
+        return IndexSettings(
+            self.exact_max_refs, self.index_method, nprobe=self.nprobe, threads=threads
+        )
+
+    @property
+    def review(self) -> ReviewBand:
+        return ReviewBand(self.review_low, self.review_high)
 
 
 @dataclass(frozen=True)
@@ -279,7 +310,7 @@ def identify(
             for c in crop_ids_of[t]:
                 score = 1.0 - float(best_p.get(c, 0.0))
                 rows.append((c, name, True, "auto", score, flank, t))
-    identities = pd.DataFrame(rows, columns=IDENTITY_COLUMNS)
+    identities = pd.DataFrame(rows, columns=IDENTITIES.names)
     identities = identities.sort_values("crop_id", ignore_index=True)
     return Identification(
         identities,

@@ -7,7 +7,7 @@ import pandas as pd
 
 from trapline.identify.calibration import Calibration
 from trapline.identify.clusters import constrained_clusters
-from trapline.localfeatures import Features, FeatureSettings, verify_many
+from trapline.identify.localfeatures import Features, FeatureSettings, verify_many
 
 CANDIDATE_COLUMNS = [
     "crop_id", "rank", "individual_id", "ref_id", "global_score", "inliers",

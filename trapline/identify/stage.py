@@ -18,13 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trapline.catalogue import read_catalogue
 from trapline.embed import load_embeddings
-from trapline.flanks import link_flanks, simultaneous_pairs
 from trapline.identify import CANDIDATE_COLUMNS, IdentifySettings, identify
-from trapline.matching import IndexSettings, top_candidates
-from trapline.review import read_decisions, review_queue, write_review
-from trapline.tables import CROPS, IDENTITIES, IMAGES, write_atomic
+from trapline.identify.catalogue import read_catalogue
+from trapline.identify.flanks import link_flanks, simultaneous_pairs
+from trapline.identify.matching import IndexSettings, top_candidates
+from trapline.identify.review import read_decisions, review_queue, write_review
+from trapline.io import write_atomic
+from trapline.tables import CROPS, IDENTITIES, IMAGES
 
 log = logging.getLogger(__name__)
 
@@ -57,23 +58,14 @@ class IdentifyOutputs:
     review_decisions: Path
 
 
-@dataclass(frozen=True)
-class ReviewBand:
-    """Which automatic calls go to people (config ``review_low``/``review_high``)."""
-
-    low: float = 0.2
-    high: float = 0.9
-
-
 def identify_stage(
     inputs: IdentifyInputs,
     settings: IdentifySettings,
-    index: IndexSettings,
-    top_k: int,
-    review: ReviewBand,
     out: IdentifyOutputs,
+    threads: int = 1,
 ) -> None:
     """Run identification and write identities, candidates, calibration, review."""
+    index, top_k, review = settings.index(threads), settings.top_k, settings.review
     crops = CROPS.read(inputs.crops)
     images = IMAGES.read(inputs.images)
     if not crops["species"].isin(settings.target_species).any():

@@ -2,19 +2,27 @@
 
 Each kind maps to the ``expected_reason`` the inventory/quarantine stage should
 give: cut-off writes, zero-byte files, non-images with a .JPG name, videos,
-images without a timestamp, a test shot from before setup, and a folder for a
-station that is not in stations.csv.
+images without a timestamp, a test shot from before setup, a fox photographed
+after retrieval, and a folder for a station that is not in stations.csv.
+
+The fox after retrieval exists because it is the hard case of
+``outside_deployment``: the image is readable and really shows an animal (its
+truth lists the box, so an imported MegaDetector run "sees" it), yet the
+inventory sets it aside, and an animal in an image the inventory sets aside
+must never be cropped, embedded or identified.  It is taken after retrieval,
+so it sorts last in its camera folder and every other file keeps its name, and
+it draws from a random stream of its own, so every other file keeps its bytes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from trapline.simulate.animals import Actor
 from trapline.simulate.deployment import Camera
 from trapline.simulate.jpeg import ExifStamp
 from trapline.simulate.plan import Shot, Truth, light_at, stamp_for
-from trapline.simulate.population import HUMAN
+from trapline.simulate.population import FOX, HUMAN
 from trapline.simulate.render import FrameSpec
 from trapline.simulate.seeds import derive, stream
 from trapline.simulate.settings import SeasonSettings
@@ -64,6 +72,57 @@ def _operating_time(rng, camera: Camera) -> datetime:
 def _empty_spec(settings: SeasonSettings, key: int, when: datetime, label: str, k: int):
     night, dimness = light_at(when, settings.difficulty)
     return FrameSpec(key, derive(settings.seed, "bad-frame", label, k), night, dimness)
+
+
+def _animals_after_retrieval(
+    settings: SeasonSettings, honest: list[Camera]
+) -> list[Shot]:
+    """A fox on an honest-clock camera the night after it was retrieved.
+
+    Its own stream ("bad-animal"), so the other bad files draw what they did
+    before this kind existed.
+    """
+    rng = stream(settings.seed, "bad-animal")
+    near, far = settings.difficulty.distance_m
+    shots = []
+    for k in range(settings.bad_animal_outside_deployment):
+        cam = honest[int(rng.integers(len(honest)))]
+        day = cam.retrieval.date() + timedelta(days=1)
+        minutes = int(rng.integers(21 * 60, 24 * 60))
+        when = datetime.combine(
+            day, time(minutes // 60, minutes % 60), cam.retrieval.tzinfo
+        )
+        night, dimness = light_at(when, settings.difficulty)
+        actor = Actor(
+            "fox",
+            derive(settings.seed, "bad-animal-look", k),
+            str(rng.choice(["left", "right"])),
+            float(rng.uniform(near, min(far, 6.0))),
+            float(rng.uniform(0.3, 0.7)),
+            Pose(phase=float(rng.uniform(0, 6.3)), night=night),
+        )
+        spec = FrameSpec(
+            cam.station_index,
+            derive(settings.seed, "bad-animal-frame", k),
+            night,
+            dimness,
+            (actor,),
+        )
+        shots.append(
+            Shot(
+                cam.station,
+                cam.camera,
+                "outside_deployment",
+                when,
+                cam.extension,
+                REASONS["outside_deployment"],
+                stamp_for(cam, when),
+                spec,
+                (Truth("animal", FOX, None, None),),
+                frame=0,
+            )
+        )
+    return shots
 
 
 def plan_bad_files(settings: SeasonSettings, cameras: list[Camera]) -> list[Shot]:
@@ -129,6 +188,7 @@ def plan_bad_files(settings: SeasonSettings, cameras: list[Camera]) -> list[Shot
                 frame=0,
             )
         )
+    shots += _animals_after_retrieval(settings, honest)
     for k in range(settings.bad_unknown_station):
         cam = cameras[0]
         when = _operating_time(rng, cam)

@@ -99,6 +99,7 @@ class SeasonSettings:
     bad_video: int = 2
     bad_no_exif: int = 1
     bad_outside_deployment: int = 1
+    bad_animal_outside_deployment: int = 1
     bad_unknown_station: int = 1
     difficulty: Difficulty = field(default_factory=Difficulty)
     processes: int = 1
@@ -132,3 +133,18 @@ class SeasonSettings:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (tuples become lists)."""
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SimulateSettings:
+    """Config ``simulate``: which preset season to write, where, from which seed.
+
+    Args:
+        season: folder the season is written to (``images/``, ``truth/``, …).
+        seed: the season's random seed (same seed, same season, byte for byte).
+        preset: ``demo`` (the README's demo) or ``tiny`` (tests).
+    """
+
+    season: str
+    seed: int = 1
+    preset: str = "demo"

@@ -12,12 +12,29 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from trapline.species.speciesnet import DEFAULT_MODEL
+from trapline.species.speciesnet import SpeciesNetSettings
 
 UNKNOWN = "unknown"
 """The label of an animal no backend was confident about."""
 
 BACKENDS = ("imported", "fewshot", "speciesnet")
+
+
+@dataclass(frozen=True)
+class SmoothingSettings:
+    """Config ``species.smoothing``: a sequence's crops share its majority label.
+
+    Args:
+        enabled: smooth at all.
+        min_votes: least confident crops that must agree on the majority before
+            it overrides anything.
+        keep_conf: a crop labelled otherwise at or above this probability keeps
+            its own label (two species in one burst).
+    """
+
+    enabled: bool = True
+    min_votes: int = 2
+    keep_conf: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -31,27 +48,22 @@ class SpeciesSettings:
         min_conf: least classifier probability for a label; below it ``unknown``.
         names: classifier label → the name used downstream (e.g. SpeciesNet's
             common names → the scientific names of ``target_species``).
-        smoothing: give the crops of one sequence their majority label.
-        smoothing_min_votes: least confident crops that must agree on the
-            majority before it overrides anything.
-        smoothing_keep_conf: a crop labelled otherwise at or above this
-            probability keeps its own label (two species in one burst).
+        smoothing: the crops of one sequence share its majority label.
+        reference: few-shot: folder of labelled images, ``<species>/*.jpg``.
         k: neighbours that vote in the few-shot backend.
         min_similarity: few-shot: a crop less similar than this (cosine) to every
             reference gets no label.
+        speciesnet: the SpeciesNet backend's model and geofence.
     """
 
     backend: str = "imported"
     min_conf: float = 0.5
     names: dict[str, str] = field(default_factory=dict)
-    smoothing: bool = True
-    smoothing_min_votes: int = 2
-    smoothing_keep_conf: float = 0.9
+    smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
+    reference: str | None = None
     k: int = 5
     min_similarity: float = 0.0
-    speciesnet_model: str = DEFAULT_MODEL
-    country: str | None = None
-    admin1_region: str | None = None
+    speciesnet: SpeciesNetSettings = field(default_factory=SpeciesNetSettings)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trapline.mdformat import write_batch_json
+from trapline.detect.megadetector import write_batch_json
 from trapline.species.counts import species_counts
 from trapline.species.labels import UNKNOWN, SpeciesSettings, final_labels
 from trapline.species.smoothing import smooth_sequences
@@ -78,15 +78,13 @@ def classify(
     if settings.backend == "fewshot":
         labels = _fewshot(crops, inputs, settings)
     else:
-        from trapline.species.speciesnet import SpeciesNetSettings, speciesnet_labels
+        from trapline.species.speciesnet import speciesnet_labels
 
         labels = speciesnet_labels(
             crops,
             INVENTORY.read(inputs.images),
             Path(inputs.images_root),
-            SpeciesNetSettings(
-                settings.speciesnet_model, settings.country, settings.admin1_region
-            ),
+            settings.speciesnet,
         )
     labels = crops[["crop_id", *KEY]].merge(labels, on="crop_id")
     out = boxes.drop(columns=["classifier_species", "classifier_conf"])
@@ -131,13 +129,13 @@ def label_boxes(
 ) -> pd.DataFrame:
     """Final species columns for classified boxes, smoothed within sequences."""
     labelled = final_labels(boxes, settings, settings.backend)
-    if not settings.smoothing:
+    if not settings.smoothing.enabled:
         return labelled
     animals = labelled["category"] == "animal"
     smoothed = smooth_sequences(
         labelled[animals].assign(sequence_id=labelled["image_id"].map(sequences)),
-        settings.smoothing_min_votes,
-        settings.smoothing_keep_conf,
+        settings.smoothing.min_votes,
+        settings.smoothing.keep_conf,
     )
     columns = ["species", "species_conf", "species_source"]
     labelled.loc[animals, columns] = smoothed[columns]
@@ -153,6 +151,9 @@ def species_stage(
     if crops.empty:
         crops = CROP_BOXES.empty()
     summary = IMAGE_SUMMARY.read(inputs.summary)
+    # Only crops of images still in the season (crops ⊆ images): nothing set aside
+    # after cropping (a detector failure, the privacy switch) reaches a later stage.
+    crops = crops[crops["image_id"].isin(set(summary["image_id"]))]
     sequences = summary.set_index("image_id")["sequence_id"]
     boxes = label_boxes(classify(boxes, crops, inputs, settings), sequences, settings)
     DETECTIONS.write(boxes, out.detections)

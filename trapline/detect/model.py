@@ -23,7 +23,6 @@ has run. A file that cannot be decoded goes to quarantine; the job goes on.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 from collections.abc import Iterator
@@ -36,9 +35,9 @@ import pandas as pd
 from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from trapline.jpeg import megadetector_imports, strict_decoding
+from trapline.detect.megadetector import box_rows, raw_frame
+from trapline.inventory.jpeg import megadetector_imports, strict_decoding
 from trapline.malloc import keep_freed_memory
-from trapline.mdformat import box_rows, raw_frame
 from trapline.quarantine import Quarantined, Reason
 
 log = logging.getLogger(__name__)
@@ -322,35 +321,3 @@ def decode_for_detector(path: Path, image_size: int) -> np.ndarray:
             image.draft("RGB", (int(w * scale) + 1, int(h * scale) + 1))
         image = ImageOps.exif_transpose(image).convert("RGB")
         return np.asarray(image)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m trapline.detect``: the detect_shard rule's entry point.
-
-    A command of its own (not a Snakemake ``script:``) so that the decode workers
-    start from an importable main module: a spawned worker re-imports the main
-    module, and a Snakemake script would run again inside it.
-    """
-    from trapline.detect_shards import detect_shard
-
-    p = argparse.ArgumentParser(prog="python -m trapline.detect")
-    p.add_argument("--probes", type=Path, required=True, help="the shard's probes")
-    p.add_argument("--images-root", type=Path, required=True)
-    p.add_argument("--weights", type=Path, required=True)
-    p.add_argument("--out", type=Path, required=True, help="the shard's detections")
-    p.add_argument("--image-size", type=int, default=1280)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--min-conf", type=float, default=0.005)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--decode-workers", type=int, default=None, help="default: auto")
-    p.add_argument("--flush-every", type=int, default=200, help="images between saves")
-    a = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
-    settings = DetectorSettings(
-        a.weights, a.image_size, a.batch_size, a.min_conf, a.threads, a.decode_workers
-    )
-    detect_shard(a.probes, a.images_root, settings, a.out, a.flush_every)
-
-
-if __name__ == "__main__":
-    main()

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
-from trapline.tables import RAW_DETECTIONS, write_atomic
+from trapline.io import write_atomic
+from trapline.quarantine import Quarantined, Reason
+from trapline.tables import RAW_DETECTIONS
 
 CATEGORIES = {"1": "animal", "2": "person", "3": "vehicle"}
 """MegaDetector's category ids and names."""
@@ -76,39 +79,6 @@ def raw_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame["classifier_species"] = species.where(species.notna(), None)
     frame["classifier_conf"] = pd.array(frame["classifier_conf"], "Float64")
     return frame.astype({"det_index": "int32", "conf": "float64"})
-
-
-def matched_boxes(
-    ours: pd.DataFrame,
-    theirs: pd.DataFrame,
-    conf_tol: float = 0.002,
-    coord_tol: float = 0.0002,
-) -> int:
-    """How many boxes of ``theirs`` have a box in ``ours`` that says the same.
-
-    Checks a run against MegaDetector's own runner on the same pixels; both are
-    raw-detection frames (``image_id, category, conf, bbox_*``, e.g. from
-    :func:`box_rows`). Boxes agree when image and category are equal and
-    confidence and coordinates are within the tolerances: MegaDetector rounds to
-    3 and 4 decimals, and arithmetic that differs only in the last float bits can
-    flip a rounding. Each box is matched at most once.
-    """
-    columns = ["image_id", "category", "conf", "bbox_x", "bbox_y", "bbox_w", "bbox_h"]
-    free: dict[tuple[str, str], list[tuple]] = {}
-    for box in ours[columns].itertuples(index=False, name=None):
-        free.setdefault(box[:2], []).append(box)
-    matched = 0
-    for box in theirs[columns].itertuples(index=False, name=None):
-        candidates = free.get(box[:2], [])
-        for i, other in enumerate(candidates):
-            close = abs(other[2] - box[2]) <= conf_tol and all(
-                abs(a - b) <= coord_tol for a, b in zip(other[3:], box[3:], strict=True)
-            )
-            if close:
-                matched += 1
-                del candidates[i]
-                break
-    return matched
 
 
 class PathMatcher:
@@ -187,3 +157,90 @@ def _detections(group: pd.DataFrame, classes: dict[str, str]) -> list[dict[str, 
             det["classifications"] = [[classes[species], float(row.species_conf)]]
         out.append(det)
     return out
+
+
+def import_precomputed(json_in: Path, table_out: Path) -> None:
+    """A MegaDetector batch file as a table, one row per entry, for shard lookups.
+
+    Raises:
+        PrecomputedError: the file is not a MegaDetector batch-output file.
+    """
+    try:
+        data = json.loads(Path(json_in).read_text())
+        entries, categories = data["images"], data["detection_categories"]
+    except (OSError, ValueError, KeyError) as err:
+        raise PrecomputedError(
+            f"config key 'detect.precomputed' = {str(json_in)!r}: not a MegaDetector "
+            f"batch-output file ({type(err).__name__}: {err})"
+        ) from None
+    frame = pd.DataFrame(
+        {
+            "file": [e["file"].replace("\\", "/") for e in entries],
+            "failure": [
+                e.get("failure")
+                or (None if e.get("detections") is not None else "no detections")
+                for e in entries
+            ],
+            "detections": [json.dumps(e.get("detections") or []) for e in entries],
+        }
+    )
+    frame["name"] = frame["file"].str.rsplit("/", n=1).str[-1]
+    meta = {
+        "categories": categories,
+        "classes": data.get("classification_categories", {}),
+        "source": Path(json_in).name,
+    }
+    table = pa_table(frame, meta)
+    write_atomic(Path(table_out), lambda tmp: pq.write_table(table, tmp))
+
+
+def pa_table(frame: pd.DataFrame, meta: dict):
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return table.replace_schema_metadata({"trapline:precomputed": json.dumps(meta)})
+
+
+def precomputed_boxes(
+    images: pd.DataFrame, precomputed_in: Path
+) -> tuple[pd.DataFrame, list[Quarantined]]:
+    """Raw boxes of ``images`` (``path``, ``image_id``) from an imported file.
+
+    Entries are matched to images by path (see :class:`PathMatcher`); an image
+    the file does not list is reported as ``not_in_precomputed``, an entry marked
+    as failed as ``detector_failed``.
+    """
+    table = pq.read_table(precomputed_in)
+    meta = json.loads(table.schema.metadata[b"trapline:precomputed"])
+    names = set(images["path"].str.rsplit("/", n=1).str[-1])
+    entries = table.filter(pa_in(table, names)).to_pandas()
+    match = PathMatcher(images["path"])
+    ids = dict(zip(images["path"], images["image_id"], strict=True))
+    rows, failed, seen = [], [], set()
+    source = meta["source"]
+    categories = meta["categories"] or CATEGORIES
+    for entry in entries.itertuples(index=False):
+        rel = match(entry.file)
+        if rel is None:
+            continue
+        seen.add(rel)
+        if isinstance(entry.failure, str):
+            detail = f"{source}: {entry.failure}"
+            failed.append(Quarantined(rel, "detect", Reason.DETECTOR_FAILED, detail))
+            continue
+        detections = json.loads(entry.detections)
+        rows += box_rows(ids[rel], detections, source, categories, meta["classes"])
+    failed += [
+        Quarantined(p, "detect", Reason.NOT_IN_PRECOMPUTED, f"not listed in {source}")
+        for p in sorted(set(images["path"]) - seen)
+    ]
+    return raw_frame(rows), failed
+
+
+def pa_in(table, names: set[str]):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.is_in(
+        table.column("name"), value_set=pa.array(sorted(names), pa.string())
+    )

@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from trapline.layout import FolderLayout
-from trapline.tables import write_atomic
-from trapline.walk import SeasonFile, manifest_text, walk_season
+from trapline.inventory.files import SeasonFile, manifest_text, walk_season
+from trapline.inventory.layout import FolderLayout
+from trapline.io import write_atomic
 
 MANIFEST_SUFFIX = ".tsv"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")

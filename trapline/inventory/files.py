@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,3 +52,11 @@ def read_manifest(path: str | Path) -> list[SeasonFile]:
         rel, size, mtime = line.rsplit("\t", 2)
         files.append(SeasonFile(rel, int(size), int(mtime)))
     return files
+
+
+JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg"})
+
+
+def image_id(path: str) -> str:
+    """A stable id from the relative path: unchanged by reruns and new cards."""
+    return hashlib.sha1(path.encode()).hexdigest()[:16]

@@ -9,46 +9,19 @@ vehicles, and applies the privacy switch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import pandas as pd
 
-from trapline.mdformat import CATEGORIES
-from trapline.quarantine import Quarantined, Reason, quarantine_frame
-from trapline.tables import (
-    IMAGE_SUMMARY,
-    INVENTORY,
-    KEPT_DETECTIONS,
-    QUARANTINE,
-    RAW_DETECTIONS,
-    SEQUENCES,
-)
+from trapline.detect.megadetector import CATEGORIES
+from trapline.detect.settings import PrivacySettings, Thresholds
+from trapline.quarantine import Quarantined, Reason
 
 CATEGORY_NAMES = tuple(CATEGORIES.values())
 
 
-@dataclass(frozen=True)
-class DetectionRules:
-    """Config ``detect.thresholds``, ``detect.sequence_gap_s`` and ``privacy``.
-
-    Args:
-        thresholds: minimum confidence per category for a box to count.
-        sequence_gap_s: images of one deployment at most this many seconds apart
-            belong to one sequence.
-        drop_person_images: leave images with a person out of every export.
-    """
-
-    thresholds: dict[str, float] = field(
-        default_factory=lambda: {"animal": 0.2, "person": 0.2, "vehicle": 0.2}
-    )
-    sequence_gap_s: float = 30.0
-    drop_person_images: bool = False
-
-
-def kept_boxes(raw: pd.DataFrame, rules: DetectionRules) -> pd.DataFrame:
+def kept_boxes(raw: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     """Boxes at or above their category's threshold."""
-    minimum = pd.to_numeric(raw["category"].map(rules.thresholds)).fillna(1.1)
+    by_category = thresholds.by_category()
+    minimum = pd.to_numeric(raw["category"].map(by_category)).fillna(1.1)
     return raw[raw["conf"] >= minimum].reset_index(drop=True)
 
 
@@ -67,7 +40,7 @@ def assign_sequences(images: pd.DataFrame, gap_s: float) -> pd.Series:
 
 
 def image_summary(
-    images: pd.DataFrame, boxes: pd.DataFrame, rules: DetectionRules
+    images: pd.DataFrame, boxes: pd.DataFrame, sequence_gap_s: float
 ) -> pd.DataFrame:
     """Per image: sequence, emptiness and counts per category.
 
@@ -84,7 +57,7 @@ def image_summary(
         .astype("int32")
     )
     summary = images[["image_id"]].copy()
-    summary["sequence_id"] = assign_sequences(images, rules.sequence_gap_s)
+    summary["sequence_id"] = assign_sequences(images, sequence_gap_s)
     for name in CATEGORY_NAMES:
         summary[f"n_{name}s"] = (
             summary["image_id"].map(counts[name]).fillna(0).astype("int32")
@@ -118,10 +91,10 @@ def person_images(boxes: pd.DataFrame) -> set[str]:
 
 
 def privacy_holds(
-    images: pd.DataFrame, boxes: pd.DataFrame, rules: DetectionRules
+    images: pd.DataFrame, boxes: pd.DataFrame, privacy: PrivacySettings
 ) -> list[Quarantined]:
     """Images to leave out because a person is in them (when the switch is on)."""
-    if not rules.drop_person_images:
+    if not privacy.drop_person_images:
         return []
     held = images[images["image_id"].isin(person_images(boxes))]
     return [
@@ -135,43 +108,3 @@ def privacy_holds(
         )
         for row in held.itertuples()
     ]
-
-
-def detections_stage(
-    inventory_in: Path,
-    shards_in: list[Path],
-    rules: DetectionRules,
-    out: DetectionOutputs,
-) -> None:
-    """Merge the shards; thresholds, empties, counts, sequences and privacy."""
-    from trapline.detect_shards import merge_shards
-
-    images = INVENTORY.read(inventory_in)
-    raw, failed = merge_shards(shards_in, images)
-    RAW_DETECTIONS.write(raw, out.raw)
-    QUARANTINE.write(quarantine_frame(failed), out.failed)
-    lost = {q.path for q in failed}
-    images = images[~images["path"].isin(lost)]
-    raw = raw[raw["image_id"].isin(images["image_id"])]
-    boxes = kept_boxes(raw, rules)
-    held = privacy_holds(images, boxes, rules)
-    held_paths = {q.path for q in held}
-    images = images[~images["path"].isin(held_paths)].reset_index(drop=True)
-    boxes = boxes[boxes["image_id"].isin(images["image_id"])].reset_index(drop=True)
-    summary = image_summary(images, boxes, rules)
-    KEPT_DETECTIONS.write(boxes, out.detections)
-    SEQUENCES.write(sequence_summary(images, summary), out.sequences)
-    IMAGE_SUMMARY.write(summary, out.summary)
-    QUARANTINE.write(quarantine_frame(held), out.privacy)
-
-
-@dataclass(frozen=True)
-class DetectionOutputs:
-    """Where :func:`detections_stage` writes."""
-
-    raw: Path
-    failed: Path
-    detections: Path
-    sequences: Path
-    summary: Path
-    privacy: Path

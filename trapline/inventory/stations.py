@@ -21,6 +21,22 @@ import pandas as pd
 
 PROBLEM_COLUMN = re.compile(r"^Problem(\d+)_(from|to)$")
 
+DEPLOYMENT_COLUMNS = (
+    "deployment_id",
+    "station",
+    "camera",
+    "session",
+    "x",
+    "y",
+    "setup",
+    "retrieval",
+    "window_start",
+    "window_end",
+    "clock_offset",
+    "problems",
+)
+"""What :func:`read_stations` gives each deployment; other columns are covariates."""
+
 
 class StationsError(ValueError):
     """The stations table cannot be used as it is."""
@@ -148,6 +164,7 @@ class _Reader:
                     "window_end": end,
                     "clock_offset": self.offset(i, rec.get(c.clock_offset, "")),
                     "problems": self.problems(i, rec),
+                    **self.covariates(rec),
                 }
             )
         frame = pd.DataFrame(rows)
@@ -162,6 +179,22 @@ class _Reader:
                 + " one row",
             )
         return frame
+
+    def covariates(self, rec: dict[str, str]) -> dict[str, str | None]:
+        """The table's other columns, as written (camtrapR's station covariates)."""
+        read = set(vars(self.cols).values()) | {"x", "y", "utm_x", "utm_y"}
+        out = {}
+        for name, value in rec.items():
+            if name in read or PROBLEM_COLUMN.match(name):
+                continue
+            if name in DEPLOYMENT_COLUMNS:
+                raise self.fail(
+                    None,
+                    f"column {name!r} is a name trapline gives its own deployment "
+                    "column; rename it (e.g. 'cov_" + name + "')",
+                )
+            out[name] = value.strip() or None
+        return out
 
     def date(self, row: int, column: str, value: str) -> tuple[pd.Timestamp, bool]:
         value = value.strip()
@@ -225,3 +258,58 @@ class _Reader:
                 raise self.fail(row, f"Problem{n}_to is not after Problem{n}_from")
             periods.append((first, last))
         return periods
+
+
+def covariate_columns(deployments: pd.DataFrame) -> list[str]:
+    """The stations table's extra columns, in its order (camtrapR covariates)."""
+    return [c for c in deployments.columns if c not in DEPLOYMENT_COLUMNS]
+
+
+def write_deployments(deployments: pd.DataFrame, path: str | Path) -> None:
+    """Write :func:`read_stations`' frame as ``inventory/deployments.parquet``.
+
+    The one parse of the stations table that later stages read: capture and
+    export take the deployments from here instead of reading the CSV again.
+    """
+    from trapline.tables import DEPLOYMENTS
+
+    frame = deployments.assign(
+        clock_offset_s=deployments["clock_offset"].dt.total_seconds(),
+        problems=deployments["problems"].map(_intervals),
+    ).drop(columns="clock_offset")
+    DEPLOYMENTS.write(frame, path)
+
+
+def read_deployments(path: str | Path) -> pd.DataFrame:
+    """``inventory/deployments.parquet`` back as :func:`read_stations` gave it."""
+    from trapline.tables import DEPLOYMENTS
+
+    frame = DEPLOYMENTS.read(path)
+    tz = frame["window_start"].dt.tz
+    for column in ("setup", "retrieval", "window_start", "window_end"):
+        frame[column] = frame[column].dt.as_unit("us")
+    frame["problems"] = frame["problems"].map(lambda text: _periods(text, tz))
+    offset = pd.to_timedelta(frame.pop("clock_offset_s"), unit="s")
+    frame["clock_offset"] = offset.astype("timedelta64[us]")
+    covariates = [c for c in frame.columns if c not in DEPLOYMENT_COLUMNS]
+    return frame[list(DEPLOYMENT_COLUMNS) + covariates]
+
+
+def _intervals(periods: list[tuple]) -> str:
+    """Problem periods as ISO 8601 intervals, ``start/end`` separated by ``;``."""
+    return ";".join(f"{a.isoformat()}/{b.isoformat()}" for a, b in periods)
+
+
+def _periods(text: str | None, tz) -> list[tuple]:
+    if not text:
+        return []
+    out = []
+    for interval in text.split(";"):
+        a, b = interval.split("/")
+        out.append(
+            (
+                pd.Timestamp(a).tz_convert(tz).as_unit("us"),
+                pd.Timestamp(b).tz_convert(tz).as_unit("us"),
+            )
+        )
+    return out

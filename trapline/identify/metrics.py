@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from trapline.tables import write_atomic
+from trapline.io import write_atomic
 
 IOU_MIN = 0.5
 

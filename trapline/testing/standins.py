@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trapline.jpeg import megadetector_imports
+from trapline.inventory.jpeg import megadetector_imports
 
 # YOLOv5 v6.0 P6 layout (ultralytics/yolov5 models/hub/yolov5x6.yaml), the
 # architecture of MegaDetector v5. The P6 files bundled with ultralytics-yolov5

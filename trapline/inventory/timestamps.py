@@ -12,7 +12,7 @@ import datetime as dt
 
 import pandas as pd
 
-from trapline.exif import tag_column
+from trapline.inventory.exif import tag_column
 from trapline.quarantine import Reason
 
 EXIF_TIME = (

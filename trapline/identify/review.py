@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trapline.tables import write_atomic
+from trapline.io import write_atomic
 
 DECISIONS = ("same", "different", "unsure", "new")
 DECISION_COLUMNS = ["crop_id", "proposed_individual", "decision", "new_name", "note"]

@@ -38,7 +38,8 @@ TAGS = (
 )
 """Tags asked for. Values come raw (``-n``: numbers, maker codes such as Reconyx
 ``M``/``T`` trigger modes) since print conversion costs a fifth of exiftool's time;
-``-fast`` skips the scan for trailers, which :mod:`trapline.jpeg` checks itself."""
+``-fast`` skips the scan for trailers, which :mod:`trapline.inventory.jpeg` checks
+itself."""
 
 GROUP_PRIORITY = ("EXIF", "MakerNotes", "File", "XMP", "Composite")
 
