@@ -82,3 +82,43 @@ def test_exif_orientation_is_applied_before_cropping(tmp_path):
         tmp_path, images, boxes, tmp_path / "out", CropSettings(padding=0)
     )
     assert (crops.loc[0, "crop_width"], crops.loc[0, "crop_height"]) == (100, 100)
+
+
+def test_names_differing_only_in_case_or_extension_get_their_own_crops(tmp_path):
+    """``IMG_00005.JPG`` and ``IMG_00005.jpg`` once wrote one crop file, so one
+    crop row showed the other image's animal."""
+    for name, seed in (("IMG_00005.JPG", 1), ("IMG_00005.jpg", 2), ("x" * 240, 3)):
+        write(tmp_path / "S/A" / name, jpeg_bytes(size=(64, 48), seed=seed))
+    names = ["IMG_00005.JPG", "IMG_00005.jpg", "x" * 240]
+    images = pd.DataFrame(
+        {
+            "image_id": ["upper", "lower", "long"],
+            "path": [f"S/A/{n}" for n in names],
+            "station": ["S"] * 3,
+            "camera": ["A"] * 3,
+        }
+    )
+    boxes = pd.DataFrame(
+        {
+            "image_id": ["upper", "lower", "long"],
+            "det_index": [0, 0, 0],
+            "category": ["animal"] * 3,
+            "conf": [0.9] * 3,
+            "bbox_x": [0.0] * 3,
+            "bbox_y": [0.0] * 3,
+            "bbox_w": [1.0] * 3,
+            "bbox_h": [1.0] * 3,
+        }
+    )
+    out = tmp_path / "out"
+    crops, failed = crop_animals(tmp_path, images, boxes, out, CropSettings(padding=0))
+    assert failed == []
+    assert crops["crop_path"].is_unique
+    sources = {
+        row.image_id: np.asarray(Image.open(tmp_path / row.path), dtype=float)
+        for row in images.itertuples()
+    }
+    for crop in crops.itertuples():
+        piece = np.asarray(Image.open(out / crop.crop_path), dtype=float)
+        error = {i: np.abs(piece - s).mean() for i, s in sources.items()}
+        assert min(error, key=error.get) == crop.image_id, error

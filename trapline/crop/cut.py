@@ -43,6 +43,22 @@ def crop_id(image_id: str, det_index: int) -> str:
     return f"{image_id}-{det_index}"
 
 
+NAMING = "by-id"
+"""How crop files are named (part of a crop's cache key: a change re-cuts)."""
+
+
+def crop_file(station: str, image_id: str, det_index: int) -> Path:
+    """Where a crop is written, relative to the results folder.
+
+    Named by the crop id (the image's id and the box), never by the image's file
+    name: two files whose names differ only in case or extension
+    (``IMG_00005.JPG``, ``IMG_00005.jpg``) would write one crop file, and a
+    file name near the file system's limit would overflow it. The station folder
+    keeps the crops browsable.
+    """
+    return Path("crops") / station / f"{crop_id(image_id, det_index)}.jpg"
+
+
 def pixel_box(
     box: tuple[float, float, float, float], size: tuple[int, int], padding: float
 ) -> tuple[int, int, int, int]:
@@ -75,7 +91,7 @@ def crop_animals(
         root: ``images_root``.
         images: image rows (``image_id``, ``path``, ``station``, ``camera``).
         boxes: kept detection boxes.
-        results: the results folder; crops go to ``results/crops/…``.
+        results: the results folder; crops go to ``results/crops/<station>/…``.
         threads: images decoded at once (decoding releases the GIL).
 
     Returns:
@@ -113,12 +129,11 @@ def _crop_image(
         return [], Quarantined(
             row.path, "crop", Reason.UNREADABLE, detail, row.station, row.camera
         )
-    stem = Path(row.path).with_suffix("")
     out = []
     for box in boxes.itertuples(index=False):
         coords = (box.bbox_x, box.bbox_y, box.bbox_w, box.bbox_h)
         left, top, right, bottom = pixel_box(coords, image.size, settings.padding)
-        rel = Path("crops") / f"{stem}_{box.det_index}.jpg"
+        rel = crop_file(row.station, row.image_id, box.det_index)
         piece = image.crop((left, top, right, bottom))
         write_atomic(
             results / rel,

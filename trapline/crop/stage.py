@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trapline.crop.cut import CropSettings, crop_animals, crop_id
+from trapline.crop.cut import NAMING, CropSettings, crop_animals, crop_id
 from trapline.detect.boxes import kept_boxes, person_images
 from trapline.detect.settings import DetectSettings, PrivacySettings
 from trapline.quarantine import quarantine_frame
@@ -72,7 +72,7 @@ def crop_stage(
         boxes = boxes[~boxes["image_id"].isin(person_images(boxes))]
     images = shard.drop_duplicates("image_id")[["image_id", "path", "size", "mtime_ns"]]
     images = images.merge(accepted[["image_id", "station", "camera"]], on="image_id")
-    stamp = f"{settings.padding}:{settings.quality}"
+    stamp = f"{settings.padding}:{settings.quality}:{NAMING}"
     keyed = boxes.merge(images[["image_id", "size", "mtime_ns"]], on="image_id")
     keyed = keyed.assign(
         crop_id=[
