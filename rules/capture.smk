@@ -13,13 +13,13 @@ rule capture:
         detection_history=table(DETECTION_HISTORY),
         estimate=result("capture/estimate.json"),
     log:
-        "logs/capture.log",
+        result("logs/capture.log"),
     benchmark:
-        "benchmarks/capture.tsv"
+        result("benchmarks/capture.tsv")
     conda:
         "../envs/capture.yaml"
     params:
-        settings=lookup(dpath="capture", within=config),
+        settings=section("capture"),
     script:
         "../scripts/capture.py"
 
@@ -37,11 +37,11 @@ rule export_capture:
         mark=result("capture/mark.inp"),
         occupancy=directory(result("capture/occupancy")),
     log:
-        "logs/export_capture.log",
+        result("logs/export_capture.log"),
     conda:
         "../envs/capture.yaml"
     params:
-        settings=lookup(dpath="capture", within=config),
+        settings=section("capture"),
     script:
         "../scripts/export_capture.py"
 
@@ -57,7 +57,7 @@ if config["stations_crs"]:
             media=result("camtrap-dp/media.csv"),
             observations=result("camtrap-dp/observations.csv"),
         log:
-            "logs/camtrap_dp.log",
+            result("logs/camtrap_dp.log"),
         conda:
             "../envs/capture.yaml"
         params:

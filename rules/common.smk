@@ -48,6 +48,14 @@ from trapline.weights import (
     megadetector_weights,
 )
 
+# config/config.yaml is the config when no --configfile names another; it is never
+# merged under one, so a key a user's file lacks is an error, not the template's
+# value (a template timezone or target species would run silently).
+if not workflow.config_settings.configfiles:
+
+    configfile: "config/config.yaml"
+
+
 try:
     check_config(config, load_schema(workflow.source_path("../config/schema.yaml")))
 except ConfigError as err:
@@ -65,9 +73,30 @@ def table(contract):
     return result(contract.file)
 
 
+def _sorted(value):
+    """``value`` with every mapping's keys in sorted order."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    return value
+
+
+def section(name, only=None):
+    """A config section as a rule's settings parameter, keys sorted.
+
+    Snakemake reruns a job when its parameters change, comparing them as text: a
+    section whose keys a person merely reordered (or that YAML wrote sorted) must
+    not rerun every shard. ``only``: the keys the rule uses, so that changing
+    another (say `detect.batch_size`) does not rerun it; the stage's settings then
+    hold the defaults for the rest, which it does not read.
+    """
+    keys = config[name] if only is None else only
+    return _sorted({k: config[name][k] for k in keys})
+
+
 def season_settings():
     """The top-level season keys (trapline.inventory.settings.InventorySettings)."""
-    return {k: config[k] for k in InventorySettings.__dataclass_fields__ if k in config}
+    fields = InventorySettings.__dataclass_fields__
+    return _sorted({k: config[k] for k in fields if k in config})
 
 
 _SEASON = {}
@@ -305,7 +334,7 @@ def camtrap_dp_inputs(wildcards):
 
 def camtrap_dp_settings(wildcards):
     """Config `camtrap_dp` and the stations' CRS (trapline.export.PackageMetadata)."""
-    return config["camtrap_dp"] | {"crs": config["stations_crs"]}
+    return _sorted(config["camtrap_dp"] | {"crs": config["stations_crs"]})
 
 
 def final_outputs(rules):

@@ -9,15 +9,15 @@ rule crop_shard:
         crops=update(table(CROP_BOXES)),
         quarantine=result("crops/shards/{shard}.quarantine.parquet"),
     log:
-        "logs/crop_shard/{shard}.log",
+        result("logs/crop_shard/{shard}.log"),
     conda:
         "../envs/inventory.yaml"
     threads: 2
     params:
         images_root=config["images_root"],
         results=results_folder_of_shard,
-        settings=lookup(dpath="crop", within=config),
-        detect=lookup(dpath="detect", within=config),
-        privacy=lookup(dpath="privacy", within=config),
+        settings=section("crop"),
+        detect=section("detect", only=["thresholds"]),
+        privacy=section("privacy"),
     script:
         "../scripts/crop_shard.py"

@@ -7,7 +7,7 @@ if config["detect"]["detector"] == "precomputed":
         output:
             result("detect/precomputed.parquet"),
         log:
-            "logs/detect_import.log",
+            result("logs/detect_import.log"),
         conda:
             "../envs/inventory.yaml"
         script:
@@ -20,7 +20,7 @@ if config["detect"]["detector"] == "precomputed":
         output:
             table(SHARD_DETECTIONS),
         log:
-            "logs/detect_shard_import/{shard}.log",
+            result("logs/detect_shard_import/{shard}.log"),
         conda:
             "../envs/inventory.yaml"
         script:
@@ -34,7 +34,7 @@ else:
             output:
                 detector_download(),
             log:
-                "logs/fetch_megadetector.log",
+                result("logs/fetch_megadetector.log"),
             localrule: True
             conda:
                 "../envs/detect.yaml"
@@ -53,9 +53,9 @@ else:
         output:
             update(table(SHARD_DETECTIONS)),
         log:
-            "logs/detect_shard/{shard}.log",
+            result("logs/detect_shard/{shard}.log"),
         benchmark:
-            "benchmarks/detect_shard/{shard}.tsv"
+            result("benchmarks/detect_shard/{shard}.tsv")
         conda:
             "../envs/detect.yaml"
         threads: 4
@@ -90,11 +90,11 @@ rule detect:
         summary=table(IMAGE_SUMMARY),
         privacy=result("detect/privacy.parquet"),
     log:
-        "logs/detect.log",
+        result("logs/detect.log"),
     conda:
         "../envs/inventory.yaml"
     params:
-        settings=lookup(dpath="detect", within=config),
-        privacy=lookup(dpath="privacy", within=config),
+        settings=section("detect", only=["thresholds", "sequence_gap_s"]),
+        privacy=section("privacy"),
     script:
         "../scripts/detect.py"

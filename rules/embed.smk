@@ -8,7 +8,7 @@ if config["embed"]["model"]:
         output:
             str(MODELS_DIR / "backbone.fetched"),
         log:
-            "logs/fetch_backbone.log",
+            result("logs/fetch_backbone.log"),
         localrule: True
         conda:
             "../envs/embed.yaml"
@@ -23,9 +23,9 @@ if config["embed"]["model"]:
         output:
             store=update(result("embed/crops/{shard}.parquet")),
         log:
-            "logs/embed_shard/{shard}.log",
+            result("logs/embed_shard/{shard}.log"),
         benchmark:
-            "benchmarks/embed_shard/{shard}.tsv"
+            result("benchmarks/embed_shard/{shard}.tsv")
         conda:
             "../envs/embed.yaml"
         threads: 4
@@ -47,7 +47,7 @@ if config["embed"]["model"]:
         output:
             store=update(result("embed/catalogue.parquet")),
         log:
-            "logs/embed_catalogue.log",
+            result("logs/embed_catalogue.log"),
         conda:
             "../envs/embed.yaml"
         threads: 4
@@ -70,7 +70,7 @@ if config["embed"]["model"]:
             output:
                 store=update(result("embed/species_reference.parquet")),
             log:
-                "logs/embed_species_reference.log",
+                result("logs/embed_species_reference.log"),
             conda:
                 "../envs/embed.yaml"
             threads: 4

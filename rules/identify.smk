@@ -11,16 +11,16 @@ if config["identify"]["catalogue"]:
             review_sheet=result("review/review.html"),
             review_decisions=result("review/decisions.csv"),
         log:
-            "logs/identify.log",
+            result("logs/identify.log"),
         benchmark:
-            "benchmarks/identify.tsv"
+            result("benchmarks/identify.tsv")
         conda:
             "../envs/identify.yaml"
         threads: 2
         params:
             results=results_folder_of_input,
             images_root=config["images_root"],
-            settings=lookup(dpath="identify", within=config),
+            settings=section("identify"),
             target_species=lookup(dpath="target_species", within=config),
         script:
             "../scripts/identify.py"
@@ -42,7 +42,7 @@ if config["identify"]["catalogue"] and "simulate" in config:
         output:
             result("metrics.json"),
         log:
-            "logs/metrics.log",
+            result("logs/metrics.log"),
         conda:
             "../envs/identify.yaml"
         params:

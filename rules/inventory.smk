@@ -11,13 +11,13 @@ checkpoint inventory_plan:
     output:
         result("shards/plan.txt"),
     log:
-        "logs/inventory_plan.log",
+        result("logs/inventory_plan.log"),
     conda:
         "../envs/inventory.yaml"
     params:
         images_root=config["images_root"],
         layout=layout_pattern,
-        settings=lookup(dpath="shards", within=config),
+        settings=section("shards"),
     script:
         "../scripts/inventory_plan.py"
 
@@ -28,7 +28,7 @@ rule deployments:
     output:
         table(DEPLOYMENTS),
     log:
-        "logs/deployments.log",
+        result("logs/deployments.log"),
     conda:
         "../envs/inventory.yaml"
     params:
@@ -46,7 +46,7 @@ rule inventory_shard:
         images=result("inventory/shards/{shard}.parquet"),
         quarantine=result("inventory/shards/{shard}.quarantine.parquet"),
     log:
-        "logs/inventory_shard/{shard}.log",
+        result("logs/inventory_shard/{shard}.log"),
     conda:
         "../envs/inventory.yaml"
     threads: 2
@@ -64,9 +64,9 @@ rule inventory:
         images=table(INVENTORY),
         quarantine=result("inventory/quarantine.parquet"),
     log:
-        "logs/inventory.log",
+        result("logs/inventory.log"),
     benchmark:
-        "benchmarks/inventory.tsv"
+        result("benchmarks/inventory.tsv")
     conda:
         "../envs/inventory.yaml"
     script:
@@ -83,7 +83,7 @@ rule account_images:
         images=table(IMAGES),
         quarantine=table(QUARANTINE),
     log:
-        "logs/account_images.log",
+        result("logs/account_images.log"),
     conda:
         "../envs/inventory.yaml"
     script:

@@ -14,12 +14,12 @@ if "simulate" in config:
             settings=simulated("truth/settings.json"),
             catalogue=directory(simulated("catalogue")),
         log:
-            "logs/simulate_season.log",
+            result("logs/simulate_season.log"),
         conda:
             "../envs/simulate.yaml"
         threads: 2
         params:
             season=season_folder,
-            settings=lookup(dpath="simulate", within=config),
+            settings=section("simulate"),
         script:
             "../scripts/simulate_season.py"

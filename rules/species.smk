@@ -8,11 +8,12 @@ rule species:
         crops=table(CROPS),
         counts=table(SPECIES_COUNTS),
     log:
-        "logs/species.log",
+        result("logs/species.log"),
     conda:
         "../envs/species.yaml"
     params:
-        settings=lookup(dpath="species", within=config),
+        settings=section("species"),
+        target_species=lookup(dpath="target_species", within=config),
         images_root=config["images_root"],
     script:
         "../scripts/species.py"
@@ -25,7 +26,7 @@ if config["species"]["backend"] == "speciesnet":
         output:
             str(MODELS_DIR / "speciesnet.fetched"),
         log:
-            "logs/fetch_speciesnet.log",
+            result("logs/fetch_speciesnet.log"),
         localrule: True
         conda:
             "../envs/species.yaml"

@@ -18,4 +18,5 @@ species_stage(
     ),
     section_settings(SpeciesSettings, snakemake.params.settings),
     SpeciesOutputs(**named_paths(snakemake.output)),
+    target_species=tuple(snakemake.params.target_species),
 )

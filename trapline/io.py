@@ -14,6 +14,16 @@ from pathlib import Path
 from typing import Any
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, so set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def write_atomic(path: Path, writer) -> None:
     """Call ``writer(tmp_path)`` then rename onto ``path`` in the same folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -21,6 +31,9 @@ def write_atomic(path: Path, writer) -> None:
     os.close(fd)
     try:
         writer(tmp)
+        # mkstemp creates the file 0600; give it the mode any new file gets here,
+        # so colleagues on a cluster can read the results (the umask decides).
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -18,7 +18,7 @@ from trapline.species import (
 )
 from trapline.species.labels import SmoothingSettings
 from trapline.species.reference import ReferenceError
-from trapline.species.stage import label_boxes
+from trapline.species.stage import TargetSpeciesError, check_targets, label_boxes
 
 
 def boxes(rows: list[tuple]) -> pd.DataFrame:
@@ -203,3 +203,17 @@ def test_one_species_alone_is_refused_naming_the_key(tmp_path):
 def test_unknown_backend_is_refused_naming_the_key():
     with pytest.raises(ValueError, match="species.backend"):
         SpeciesSettings(backend="magic")
+
+
+def test_a_misspelt_target_species_stops_naming_the_label():
+    with pytest.raises(TargetSpeciesError, match="'Lynx lynks'.*'Lynx lynx'"):
+        check_targets(
+            ("Lynx lynks",), {"Lynx lynx", "Vulpes vulpes"}, SpeciesSettings()
+        )
+
+
+def test_a_target_never_seen_is_warned_on_the_terminal(capfd, caplog):
+    settings = SpeciesSettings(backend="speciesnet")
+    check_targets(("Lynx lynx",), {"eurasian lynx", "red fox"}, settings)
+    assert "no animal was labelled 'Lynx lynx'" in caplog.text
+    assert "species.names" in capfd.readouterr().err

@@ -38,7 +38,8 @@ def test_megadetector_rule_runs_the_model_and_accounts_for_every_file(
     raw = pd.read_parquet(results / "detect/raw.parquet")
     assert (raw["detector"] == md_standin.name).all() and len(raw) > 0
     logs = {
-        p.stem: p.read_text() for p in (tmp_path / "logs/detect_shard").glob("*.log")
+        p.stem: p.read_text()
+        for p in (tmp_path / ".test/results/logs/detect_shard").glob("*.log")
     }
     # The stray ST99 folder (no stations-table row) is set aside by the inventory:
     # its shard has nothing to detect and never loads the model.
@@ -79,3 +80,28 @@ def test_fetch_models_target_fetches_detector_and_backbone(tmp_path):
         if line.startswith(("rule ", "localrule "))
     }
     assert planned == {"fetch_megadetector", "fetch_backbone", "fetch_models"}
+
+
+def test_spaces_in_every_path_reach_the_detector(md_standin, tmp_path):
+    """Project, season, results and weights folders with spaces: the detect rule's
+    shell command must quote every path (the precomputed demo never reaches it)."""
+    project = tmp_path / "lynx project"
+    weights = project / "model files" / "md standin.pt"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(md_standin.read_bytes())
+    settings = config({"detector": str(weights)}) | {
+        "images_root": "season data/images",
+        "stations": "season data/stations.csv",
+        "results": "our results",
+        "simulate": {"season": "season data", "seed": 3, "preset": "tiny"},
+        "identify": {"catalogue": "season data/catalogue"},
+    }
+    done = run(project, settings)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = project / "our results"
+    raw = pd.read_parquet(results / "detect/raw.parquet")
+    assert (raw["detector"] == "md standin.pt").all() and len(raw) > 0
+    images = pd.read_parquet(results / "images.parquet")
+    quarantine = pd.read_parquet(results / "quarantine.parquet")
+    on_disk = [p for p in (project / "season data/images").rglob("*") if p.is_file()]
+    assert len(images) + len(quarantine) == len(on_disk)

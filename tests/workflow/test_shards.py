@@ -55,7 +55,7 @@ def planned(stdout: str, rule: str) -> list[str]:
 
 
 def detected_now(workdir: Path) -> int:
-    logs = (workdir / "logs/detect_shard").glob("*.log")
+    logs = (workdir / ".test/results/logs/detect_shard").glob("*.log")
     found = [re.search(r"(\d+) to detect now", p.read_text()) for p in logs]
     return sum(int(m.group(1)) for m in found if m)
 
@@ -93,7 +93,7 @@ def test_new_images_rerun_only_their_shard_and_only_they_are_detected(
 ):
     workdir = tmp_path / "run"
     shutil.copytree(season_run, workdir, symlinks=True)
-    for log in (workdir / "logs/detect_shard").glob("*.log"):
+    for log in (workdir / ".test/results/logs/detect_shard").glob("*.log"):
         log.unlink()
     images = pd.read_parquet(season_run / ".test/results/images.parquet")
     usable = sorted(images.loc[images["path"].str.startswith("ST02/A/"), "path"])
@@ -141,7 +141,7 @@ def test_killed_detection_resumes_to_the_same_result(season_run, md_standin, tmp
     largest = max(sizes, key=sizes.get)
     target = shards / f"{largest}.parquet"
     target.unlink()  # no cache: every image of the shard goes to the detector
-    log = workdir / f"logs/detect_shard/{largest}.log"
+    log = workdir / f".test/results/logs/detect_shard/{largest}.log"
     log.unlink()
     process = subprocess.Popen(
         snakemake_command(

@@ -9,7 +9,9 @@ that carry species (``detections.parquet``, ``crops.parquet``,
 
 from __future__ import annotations
 
+import difflib
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,9 +145,18 @@ def label_boxes(
 
 
 def species_stage(
-    inputs: SpeciesInputs, settings: SpeciesSettings, out: SpeciesOutputs
+    inputs: SpeciesInputs,
+    settings: SpeciesSettings,
+    out: SpeciesOutputs,
+    target_species: tuple[str, ...] = (),
 ) -> None:
-    """Label, smooth, count; write detections, crops, JSON and species counts."""
+    """Label, smooth, count; write detections, crops, JSON and species counts.
+
+    Raises:
+        TargetSpeciesError: a target species is never seen but a label close to it
+            is (a misspelt ``target_species`` would otherwise give empty capture
+            histories and a successful run).
+    """
     boxes = KEPT_DETECTIONS.read(inputs.detections)
     crops = pd.concat([CROP_BOXES.read(p) for p in inputs.crops], ignore_index=True)
     if crops.empty:
@@ -168,6 +179,43 @@ def species_stage(
     if len(animals):
         share = 100 * tally.get(UNKNOWN, 0) / len(animals)
         log.info("unknown: %.1f%% of animal boxes", share)
+    check_targets(target_species, set(tally.index) - {UNKNOWN}, settings)
+
+
+class TargetSpeciesError(ValueError):
+    """A target species looks misspelt against the labels the season holds."""
+
+
+def check_targets(
+    target_species: tuple[str, ...], labels: set[str], settings: SpeciesSettings
+) -> None:
+    """Stop on a target species that looks misspelt; warn on one never seen.
+
+    Labels are what the backend gave after ``species.names``. A target close to a
+    label (``Lynx lynks`` beside ``Lynx lynx``) stops the run naming both; a
+    target with nothing close is a season without that species, or labels in
+    another vocabulary (SpeciesNet's common names without ``species.names``):
+    warned on the terminal as well as in the log, since the run then identifies
+    nobody.
+    """
+    for target in target_species:
+        if target in labels:
+            continue
+        close = difflib.get_close_matches(target, sorted(labels), n=1, cutoff=0.8)
+        if close:
+            raise TargetSpeciesError(
+                f"config key 'target_species' names {target!r}, which no animal was "
+                f"labelled, but {close[0]!r} was: fix the spelling (or map the "
+                "classifier's label with 'species.names')"
+            )
+        message = (
+            f"no animal was labelled {target!r} (config key 'target_species'); "
+            f"labels seen: {sorted(labels)[:10]}; with backend {settings.backend!r} "
+            "map the classifier's labels to your names with 'species.names'. "
+            "Nothing will be identified."
+        )
+        log.warning(message)
+        print(f"WARNING (rule species): {message}", file=sys.__stderr__)
 
 
 def _write_json(
