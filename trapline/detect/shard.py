@@ -4,15 +4,21 @@ A shard's detection output doubles as its cache: every image is stored with the
 size, mtime and detector it was detected with, so when a new card adds three
 images to a shard, only those three reach the detector. Progress is saved every
 ``flush_every`` images (atomically), so a job killed half-way resumes where it
-stopped. Images removed from the shard drop out of the output.
+stopped. Images removed from the shard drop out of the output. An image new to
+the shard is first looked up in the folder's other shard outputs, so a shard
+renamed by a new plan does not send its images to the detector again.
 """
 
 from __future__ import annotations
 
+import bisect
+import glob
 import logging
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from trapline.detect.megadetector import (
     raw_frame,
@@ -46,12 +52,83 @@ def detector_id(weights: Path, image_size: int, min_conf: float) -> str:
 
 
 def cached(out: Path, images: pd.DataFrame, detector: str) -> pd.DataFrame:
-    """Rows of the previous output still valid for ``images`` and ``detector``."""
-    if not Path(out).is_file():
-        return SHARD_DETECTIONS.empty()
-    previous = SHARD_DETECTIONS.read(out)
+    """Rows of earlier outputs still valid for ``images`` and ``detector``.
+
+    First the shard's own previous output, then, for images still missing, the
+    outputs of the folder's other shards (``<station>.<camera>.*.parquet`` beside
+    ``out``): a shard renamed by a new plan, or an image that moved to the next
+    shard, keeps its detections. Taking another shard's rows is safe because the
+    key (path, size, mtime_ns, detector_id) says the image and the detector are
+    the ones those rows were made from. Each image's rows come from one file.
+    """
+    out = Path(out)
     wanted = images[["path", "size", "mtime_ns"]].assign(detector_id=detector)
+    found = [_valid_rows(SHARD_DETECTIONS.read(out), wanted)] if out.is_file() else []
+    missing = wanted[~wanted["path"].isin(found[0]["path"])] if found else wanted
+    siblings = _sibling_outputs(out) if not missing.empty else []
+    paths = sorted(missing["path"])
+    for other in siblings:
+        if not _may_hold(other, paths):
+            continue
+        try:  # another job's file: atomic, but maybe of an older contract
+            previous = SHARD_DETECTIONS.read(other)[SHARD_DETECTIONS.names]
+            rows = _valid_rows(previous, missing)
+        except (OSError, KeyError, pa.ArrowException) as err:
+            log.warning("cache: %s unreadable, skipped: %s", other.name, err)
+            continue
+        if rows.empty:
+            continue
+        log.info("cache: %d images from %s", rows["path"].nunique(), other.name)
+        found.append(rows)
+        missing = missing[~missing["path"].isin(rows["path"])]
+        if missing.empty:
+            break
+        paths = sorted(missing["path"])
+    if len(found) > 1:
+        return pd.concat([f for f in found if not f.empty], ignore_index=True)
+    return found[0] if found else SHARD_DETECTIONS.empty()
+
+
+def _valid_rows(previous: pd.DataFrame, wanted: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``previous`` whose cache key is one of ``wanted``."""
     return previous.merge(wanted, on=KEY, how="inner")
+
+
+def _sibling_outputs(out: Path) -> list[Path]:
+    """The other shard outputs of ``out``'s station/camera folder, in name order.
+
+    Shard ids are ``<station>.<camera>.<tag>`` (slugs without dots), so the prefix
+    up to the last dot picks the folder's shards and only those are read.
+    """
+    shard = out.name.removesuffix(".parquet")
+    if "." not in shard:
+        return []
+    prefix = shard.rsplit(".", 1)[0] + "."
+    pattern = f"{glob.escape(prefix)}*.parquet"
+    return sorted(p for p in out.parent.glob(pattern) if p.name != out.name)
+
+
+def _may_hold(path: Path, paths: list[str]) -> bool:
+    """Whether ``path``'s ``path`` column range holds one of ``paths`` (sorted).
+
+    Read from the Parquet footer's statistics, so a folder of many shards costs a
+    footer each, not a table each; True when the statistics are missing.
+    """
+    try:
+        meta = pq.read_metadata(path)
+        column = meta.schema.to_arrow_schema().get_field_index("path")
+    except (OSError, pa.ArrowException):
+        return False
+    if column < 0:
+        return False
+    for group in range(meta.num_row_groups):
+        stats = meta.row_group(group).column(column).statistics
+        if stats is None or not stats.has_min_max:
+            return True
+        at = bisect.bisect_left(paths, stats.min)
+        if at < len(paths) and paths[at] <= stats.max:
+            return True
+    return False
 
 
 def shard_rows(
