@@ -15,7 +15,7 @@ sys.path.insert(0, workflow.basedir)
 from trapline.config import ConfigError, check_config, check_season, load_schema
 from trapline.inventory.layout import FolderLayout
 from trapline.inventory.settings import InventorySettings
-from trapline.inventory.shards import ShardPlan, plan_season
+from trapline.inventory.shards import SKIPPED_FILE, ShardPlan, plan_season
 from trapline.inventory.stations import StationsError, read_stations
 from trapline.tables import (
     CAMERA_OPERATION,
@@ -170,6 +170,18 @@ def stations_table(wildcards):
     """The stations table, checked with the season before any job runs."""
     season_plan()
     return config["stations"]
+
+
+def inventory_inputs(wildcards):
+    """Every shard's verdict, and what the season's walk skipped (written with
+    the plan: unreadable folders, broken or duplicate links)."""
+    return {
+        "images": per_shard("inventory/shards/{shard}.parquet")(wildcards),
+        "quarantine": per_shard("inventory/shards/{shard}.quarantine.parquet")(
+            wildcards
+        ),
+        "skipped": result(f"shards/{SKIPPED_FILE}"),
+    }
 
 
 def season_inputs(wildcards):

@@ -58,8 +58,7 @@ rule inventory_shard:
 
 rule inventory:
     input:
-        images=per_shard("inventory/shards/{shard}.parquet"),
-        quarantine=per_shard("inventory/shards/{shard}.quarantine.parquet"),
+        unpack(inventory_inputs),
     output:
         images=table(INVENTORY),
         quarantine=result("inventory/quarantine.parquet"),
@@ -69,6 +68,8 @@ rule inventory:
         result("benchmarks/inventory.tsv")
     conda:
         "../envs/inventory.yaml"
+    params:
+        settings=season_settings(),
     script:
         "../scripts/inventory.py"
 

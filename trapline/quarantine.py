@@ -19,6 +19,9 @@ from trapline.tables import IMAGE_SUMMARY, IMAGES, INVENTORY, QUARANTINE
 class Reason(StrEnum):
     """Quarantine reason codes (stable: users filter on them in R)."""
 
+    UNREADABLE_FOLDER = "unreadable_folder"
+    BROKEN_LINK = "broken_link"
+    DUPLICATE_LINK = "duplicate_link"
     UNSUPPORTED = "unsupported"
     OUTSIDE_LAYOUT = "outside_layout"
     UNKNOWN_STATION = "unknown_station"
@@ -26,16 +29,29 @@ class Reason(StrEnum):
     UNREADABLE = "unreadable"
     NOT_JPEG = "not_jpeg"
     TRUNCATED = "truncated"
+    TOO_LARGE = "too_large"
     NO_TIMESTAMP = "no_timestamp"
     BAD_TIMESTAMP = "bad_timestamp"
     AMBIGUOUS_TIMESTAMP = "ambiguous_timestamp"
     OUTSIDE_DEPLOYMENT = "outside_deployment"
+    DUPLICATE = "duplicate"
     DETECTOR_FAILED = "detector_failed"
     NOT_IN_PRECOMPUTED = "not_in_precomputed"
     PERSON_PRIVACY = "person_privacy"
 
 
 FIXES: dict[Reason, str] = {
+    Reason.UNREADABLE_FOLDER: "a folder under `images_root` could not be listed "
+    "(permission denied, an I/O error: the detail says which), so its files are "
+    "in no table; make it readable (`chmod -R a+rX`) or copy the card again, and "
+    "rerun",
+    Reason.BROKEN_LINK: "a symbolic link under `images_root` whose target is "
+    "missing or a link loop (an unmounted drive, a moved card); mount or restore "
+    "the target, or remove the link",
+    Reason.DUPLICATE_LINK: "a symbolic link (or bind mount) to a folder or file "
+    "the season already holds, or a link loop: its images are counted once, under "
+    "the path the detail names; remove the link if that path is the wrong one "
+    "(e.g. outside the layout)",
     Reason.UNSUPPORTED: "not a JPEG by extension (video, sidecar, system file); "
     "trapline reads still JPEGs only",
     Reason.OUTSIDE_LAYOUT: "the path does not match config `layout`; move the file "
@@ -48,6 +64,9 @@ FIXES: dict[Reason, str] = {
     Reason.NOT_JPEG: "named .jpg but its content is not a JPEG",
     Reason.TRUNCATED: "the JPEG ends early (no end-of-image marker and a strict "
     "decode fails); copy it again from the card",
+    Reason.TOO_LARGE: "the JPEG header claims more pixels than PIL's "
+    "decompression-bomb limit (89.5 megapixels; the detail gives the size): a "
+    "damaged header or not a camera-trap image; copy it again from the card",
     Reason.NO_TIMESTAMP: "no EXIF DateTimeOriginal/CreateDate; trapline never falls "
     "back to the file's modification time",
     Reason.BAD_TIMESTAMP: "the EXIF time cannot be parsed (e.g. a reset clock "
@@ -57,6 +76,9 @@ FIXES: dict[Reason, str] = {
     "if the cameras do not follow DST",
     Reason.OUTSIDE_DEPLOYMENT: "the corrected time is before setup or after "
     "retrieval; check `Setup_date`/`Retrieval_date` and `Clock_offset`",
+    Reason.DUPLICATE: "the same bytes as an earlier file (by path, named in the "
+    "detail), e.g. one card copied into two folders; the first copy is kept. "
+    "Delete the extra copy, or fix the folder the card went into",
     Reason.DETECTOR_FAILED: "MegaDetector could not process the image (the detail "
     "says why); a precomputed file may mark it as failed",
     Reason.NOT_IN_PRECOMPUTED: "`detect.detector: precomputed` and the image is "

@@ -1,7 +1,7 @@
-from PIL import ImageFile
+from PIL import Image, ImageFile
 
 from conftest import jpeg_bytes, write
-from trapline.inventory.jpeg import check_jpeg
+from trapline.inventory.jpeg import check_jpeg, header_size
 from trapline.quarantine import Reason
 
 
@@ -35,3 +35,37 @@ def test_empty_and_not_jpeg(tmp_path):
 
 def test_unreadable(tmp_path):
     assert check_jpeg(tmp_path / "missing.JPG")[0] == Reason.UNREADABLE
+
+
+def claiming(data: bytes, width: int, height: int) -> bytes:
+    """``data`` with its frame header (SOF) patched to claim ``width``x``height``."""
+    out, i = bytearray(data), 2
+    while out[i + 1] not in (0xC0, 0xC1, 0xC2):
+        i += 2 + int.from_bytes(out[i + 2 : i + 4], "big")
+    out[i + 5 : i + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(out)
+
+
+def test_header_claiming_a_decompression_bomb_is_too_large(tmp_path):
+    """30000x30000 crashed the cropper with DecompressionBombError, no file named."""
+    bomb = write(tmp_path / "bomb.JPG", claiming(jpeg_bytes(), 30000, 30000))
+    limit = Image.MAX_IMAGE_PIXELS
+    reason, detail = check_jpeg(bomb)
+    assert reason == Reason.TOO_LARGE
+    assert "30000x30000" in detail
+    assert Image.MAX_IMAGE_PIXELS == limit  # PIL's own limit put back
+
+
+def test_pixel_limit_is_a_setting_and_header_size_is_read_without_decoding(tmp_path):
+    path = write(tmp_path / "a.JPG", jpeg_bytes(size=(64, 48)))
+    assert header_size(path) == (64, 48)
+    assert check_jpeg(path, max_pixels=64 * 48) is None
+    assert check_jpeg(path, max_pixels=64 * 48 - 1)[0] == Reason.TOO_LARGE
+
+
+def test_jpeg_ends_without_a_parsable_header_is_unreadable(tmp_path):
+    """Start and end markers intact, the middle destroyed (a damaged card)."""
+    data = jpeg_bytes()
+    wiped = data[:3] + bytes(len(data) - 5) + data[-2:]
+    reason, detail = check_jpeg(write(tmp_path / "w.JPG", wiped))
+    assert reason == Reason.UNREADABLE and "header cannot be parsed" in detail

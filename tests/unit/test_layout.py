@@ -1,3 +1,5 @@
+import unicodedata
+
 import pytest
 
 from trapline.inventory.layout import FolderLayout, LayoutError
@@ -27,3 +29,12 @@ def test_camera_is_optional_and_star_skips_a_folder():
 def test_bad_patterns_name_the_key(pattern):
     with pytest.raises(LayoutError, match="config key 'layout'"):
         FolderLayout.parse(pattern)
+
+
+def test_names_are_read_in_nfc_whatever_the_file_system_wrote():
+    """macOS writes folder names decomposed (NFD); spreadsheets keep them composed."""
+    nfd = unicodedata.normalize("NFD", "Zürich/Süd/I.JPG")
+    assert nfd != "Zürich/Süd/I.JPG"
+    got = FolderLayout.parse("{station}/{camera}").locate(nfd)
+    assert got == (unicodedata.normalize("NFC", "Zürich"), "Süd")
+    assert all(unicodedata.is_normalized("NFC", name) for name in got)

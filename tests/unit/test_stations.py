@@ -1,3 +1,5 @@
+import unicodedata
+
 import pandas as pd
 import pytest
 
@@ -85,3 +87,43 @@ def test_missing_columns_are_named(tmp_path):
 def test_missing_file_names_the_config_key(tmp_path):
     with pytest.raises(StationsError, match="config key 'stations'"):
         read_stations(tmp_path / "nope.csv", "UTC")
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [("", "is empty; it needs a header row"), (HEADER, "has a header but no rows")],
+)
+def test_empty_or_header_only_table_names_the_file_and_the_fix(tmp_path, text, message):
+    path = tmp_path / "stations.csv"
+    path.write_text(text)
+    with pytest.raises(StationsError, match=message) as err:
+        read_stations(path, "UTC")
+    assert str(path) in str(err.value)
+
+
+def test_degrees_in_the_metre_columns_are_refused(tmp_path):
+    """Read as metres, degrees put every camera within metres of lat/lon 0."""
+    path = table(
+        tmp_path,
+        "ST01,A,8.5417,47.3769,2026-03-01,2026-03-30,,,\n"
+        "ST02,A,8.5502,47.3811,2026-03-01,2026-03-30,,,\n",
+    )
+    with pytest.raises(StationsError, match="look like degrees.*projected metres"):
+        read_stations(path, "UTC")
+
+
+def test_whole_small_numbers_are_a_local_metre_grid(tmp_path):
+    path = table(
+        tmp_path,
+        "ST01,A,0,0,2026-03-01,2026-03-30,,,\nST02,A,50,0,2026-03-01,2026-03-30,,,\n",
+    )
+    assert read_stations(path, "UTC")["x"].tolist() == [0.0, 50.0]
+
+
+def test_station_and_camera_names_are_nfc(tmp_path):
+    """A decomposed name in the table matches a composed folder name and back."""
+    nfd = unicodedata.normalize("NFD", "Zürich")
+    path = table(tmp_path, f"{nfd},Süd,1,2,2026-03-01,2026-03-30,,,\n")
+    deps = read_stations(path, "UTC")
+    assert deps["station"].tolist() == [unicodedata.normalize("NFC", "Zürich")]
+    assert deps["deployment_id"].tolist() == ["Zürich__Süd"]

@@ -32,6 +32,7 @@ TAGS = (
     "SerialNumber",
     "ImageWidth",
     "ImageHeight",
+    "Orientation",
     "TriggerMode",
     "Sequence",
     "AmbientTemperature",
@@ -39,7 +40,12 @@ TAGS = (
 """Tags asked for. Values come raw (``-n``: numbers, maker codes such as Reconyx
 ``M``/``T`` trigger modes) since print conversion costs a fifth of exiftool's time;
 ``-fast`` skips the scan for trailers, which :mod:`trapline.inventory.jpeg` checks
-itself."""
+itself. ``Orientation`` (1-8 with ``-n``) is read because the detector and the
+cropper turn every frame upright first, so the inventory's width and height must be
+those of the upright frame (:func:`oriented_size`)."""
+
+TURNED = frozenset({5, 6, 7, 8})
+"""EXIF orientations that turn the frame by 90° (width and height swap)."""
 
 GROUP_PRIORITY = ("EXIF", "MakerNotes", "File", "XMP", "Composite")
 
@@ -145,6 +151,19 @@ def tag_column(tags: pd.DataFrame, name: str) -> pd.Series:
         return pd.Series(None, index=tags.index, dtype=object)
     values = tags[name]
     return values.where(values.isna(), values.astype(str))
+
+
+def oriented_size(
+    width: pd.Series, height: pd.Series, orientation: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """Width and height of the frame as shown upright (PIL's ``exif_transpose``).
+
+    Stored pixels are unrotated; orientations 5-8 turn them by 90°, so a 640x360
+    frame tagged 6 is seen, detected and cropped as 360x640. Boxes are fractions
+    of that upright frame, so placing them with the stored size would be wrong.
+    """
+    turned = pd.to_numeric(orientation, errors="coerce").isin(TURNED)
+    return width.where(~turned, height), height.where(~turned, width)
 
 
 def _flatten(row: dict[str, object]) -> dict[str, object]:

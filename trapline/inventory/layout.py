@@ -3,11 +3,22 @@
 Users copy SD cards into ``<station>/<camera>/…`` trees, often with the card's own
 ``DCIM/100RECNX`` folders below; only the leading folders carry meaning, so the
 layout pattern matches a path's first folders and ignores anything deeper.
+
+Names are compared in Unicode NFC: macOS and some card readers write folder names
+decomposed (NFD, ``u`` + combining diaeresis) while a spreadsheet keeps ``ü`` as one
+character; the two look identical, so a mismatch would be a riddle to the user.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+
+def nfc(name: str) -> str:
+    """``name`` in Unicode NFC, the form station and camera names are compared in."""
+    return unicodedata.normalize("NFC", name)
+
 
 TOKENS = ("{station}", "{camera}", "*")
 
@@ -52,7 +63,7 @@ class FolderLayout:
         return "{camera}" in self.segments
 
     def locate(self, relpath: str) -> tuple[str, str | None] | None:
-        """Station and camera of a file, or None when the path is too shallow.
+        """Station and camera of a file (NFC), or None when the path is too shallow.
 
         Args:
             relpath: path relative to ``images_root`` with ``/`` separators.
@@ -60,7 +71,7 @@ class FolderLayout:
         folders = relpath.split("/")[:-1]
         if len(folders) < len(self.segments):
             return None
-        found = dict(zip(self.segments, folders, strict=False))
+        found = dict(zip(self.segments, map(nfc, folders), strict=False))
         return found["{station}"], found.get("{camera}")
 
     def describe(self) -> str:

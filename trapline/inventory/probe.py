@@ -30,8 +30,14 @@ PROBE_COLUMNS = (
     "jpeg_detail",
     "exif_error",
     "tags",
+    "probe_version",
 )
 """Columns of a shard's probes (``inventory/probes/<shard>.parquet``, internal)."""
+
+PROBE_VERSION = 2
+"""What a probe checks and reads. Raise it when that changes (2: the header's pixel
+size, the EXIF ``Orientation``): probes cached by an older version are redone, so
+an unchanged file is not judged by the checks of a previous release."""
 
 
 def probe_files(
@@ -43,7 +49,8 @@ def probe_files(
     """The per-file work of the inventory: JPEG integrity, then EXIF.
 
     This is the expensive part (a read of every file), done per shard and cached:
-    a file whose path, size and mtime match a row of ``known`` is not read again.
+    a file whose path, size and mtime match a row of ``known`` probed by this
+    :data:`PROBE_VERSION` is not read again.
 
     Returns:
         One row per file (:data:`PROBE_COLUMNS`): ``jpeg_reason``/``jpeg_detail``
@@ -53,6 +60,10 @@ def probe_files(
     frame = pd.DataFrame(
         [(f.path, f.size, f.mtime_ns) for f in files], columns=key
     ).astype({"size": "int64", "mtime_ns": "int64"})
+    if known is not None and "probe_version" in known.columns:
+        known = known[known["probe_version"] == PROBE_VERSION]
+    else:
+        known = None
     if known is not None and len(known):
         frame = frame.merge(known, on=key, how="left")
         todo = frame["probed"].isna()
@@ -82,5 +93,6 @@ def probe_files(
         frame.at[i, "jpeg_detail"] = None if verdict is None else verdict[1]
         frame.at[i, "exif_error"] = None if rec is None else rec.error
         frame.at[i, "tags"] = None if rec is None else json.dumps(rec.tags, default=str)
+    frame["probe_version"] = PROBE_VERSION
     log.info("%d files probed now, %d known", int(todo.sum()), int((~todo).sum()))
     return frame[list(PROBE_COLUMNS)]

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from trapline.inventory.layout import nfc
+
 PROBLEM_COLUMN = re.compile(r"^Problem(\d+)_(from|to)$")
 
 DEPLOYMENT_COLUMNS = (
@@ -36,6 +38,9 @@ DEPLOYMENT_COLUMNS = (
     "problems",
 )
 """What :func:`read_stations` gives each deployment; other columns are covariates."""
+
+HEADER_EXAMPLE = ("Station", "Camera", "utm_x", "utm_y", "Setup_date", "Retrieval_date")
+"""The smallest camtrapR CTtable header, named when a table is empty."""
 
 
 class StationsError(ValueError):
@@ -93,7 +98,13 @@ def read_stations(
             f"stations table {path} does not exist; set config key 'stations' to "
             "your CTtable CSV"
         )
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise StationsError(
+            f"stations table {path} is empty; it needs a header row "
+            f"({', '.join(HEADER_EXAMPLE)}) and one row per station"
+        ) from None
     return _Reader(path, raw, timezone, columns, date_format).deployments()
 
 
@@ -134,14 +145,17 @@ class _Reader:
         c = self.cols
         self.require(c.station, c.setup, c.retrieval)
         xcol, ycol = self.coordinate_columns()
+        if self.raw.empty:
+            raise self.fail(None, "has a header but no rows; add one row per station")
         has_camera = c.camera in self.raw.columns
         has_session = c.session in self.raw.columns
         rows = []
         for i, rec in enumerate(self.raw.to_dict("records")):
-            station = rec[c.station].strip()
+            # NFC, as the layout reads folder names (see trapline.inventory.layout).
+            station = nfc(rec[c.station].strip())
             if not station:
                 raise self.fail(i, f"column {c.station!r} is empty")
-            camera = (rec[c.camera].strip() or None) if has_camera else None
+            camera = (nfc(rec[c.camera].strip()) or None) if has_camera else None
             setup, setup_is_date = self.date(i, c.setup, rec[c.setup])
             retrieval, retrieval_is_date = self.date(i, c.retrieval, rec[c.retrieval])
             end = retrieval + pd.Timedelta(days=1) if retrieval_is_date else retrieval
@@ -168,6 +182,7 @@ class _Reader:
                 }
             )
         frame = pd.DataFrame(rows)
+        self.check_projected(frame, xcol, ycol)
         dup = frame["deployment_id"].duplicated(keep=False)
         if dup.any():
             twice = sorted(set(frame["deployment_id"][dup]))
@@ -179,6 +194,28 @@ class _Reader:
                 + " one row",
             )
         return frame
+
+    def check_projected(self, frame: pd.DataFrame, xcol: str, ycol: str) -> None:
+        """Refuse coordinates that look like degrees: trap spacing, home ranges and
+        the Camtrap DP positions all take x/y as projected metres, and degrees read
+        as metres put every camera within a few metres of (0, 0).
+
+        Degrees here: every |x| ≤ 180 and |y| ≤ 90 with some fractional value.
+        Whole numbers in that range are a small local grid (or placeholders) in
+        metres, which is legitimate; no one writes camera positions in whole
+        degrees.
+        """
+        x, y = frame["x"], frame["y"]
+        small = (x.abs() <= 180).all() and (y.abs() <= 90).all()
+        fractional = ((x % 1 != 0) | (y % 1 != 0)).any()
+        if small and fractional:
+            raise self.fail(
+                None,
+                f"{xcol!r}/{ycol!r} look like degrees of longitude/latitude (all "
+                "within ±180/±90); they must be projected metres (e.g. UTM). "
+                "Project them (camtrapR, sf::st_transform, QGIS) and set config key "
+                "'stations_crs' to the projection",
+            )
 
     def covariates(self, rec: dict[str, str]) -> dict[str, str | None]:
         """The table's other columns, as written (camtrapR's station covariates)."""

@@ -2,18 +2,21 @@
 
 Cheap checks in order of cost (extension, folder layout, stations table, the
 probed JPEG markers, EXIF time, deployment window) on a shard's probes; each file
-ends in exactly one of the images and the quarantine frames.
+ends in exactly one of the images and the quarantine frames. Duplicates span shards
+(one card copied into two station folders is two shards), so they are found once
+for the season (:func:`set_aside_duplicates`) over every shard's accepted images.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 
 import pandas as pd
 
-from trapline.inventory.exif import tag_column
+from trapline.inventory.exif import oriented_size, tag_column
 from trapline.inventory.files import JPEG_EXTENSIONS, SeasonFile, image_id
 from trapline.inventory.layout import FolderLayout
 from trapline.inventory.settings import InventorySettings
@@ -174,6 +177,9 @@ def _images_frame(
     def number(name: str) -> pd.Series:
         return pd.to_numeric(tag_column(tags, name), errors="coerce")
 
+    width, height = oriented_size(
+        number("ImageWidth"), number("ImageHeight"), number("Orientation")
+    )
     frame = pd.DataFrame(
         {
             "image_id": cand["path"].map(image_id),
@@ -188,8 +194,8 @@ def _images_frame(
             "make": tag("Make"),
             "model": tag("Model"),
             "serial": tag("SerialNumber"),
-            "width": number("ImageWidth"),
-            "height": number("ImageHeight"),
+            "width": width,
+            "height": height,
             "trigger_mode": tag("TriggerMode"),
             "sequence": tag("Sequence"),
             "temperature_c": number("AmbientTemperature"),
@@ -198,3 +204,64 @@ def _images_frame(
         }
     )
     return frame.sort_values("path", ignore_index=True)[INVENTORY.names]
+
+
+DUPLICATE_KEY = ("file_size", "datetime_exif", "serial")
+"""What two copies of one image always share: a cheap first pass, so that only the
+few files that share all three are read in full and hashed."""
+
+
+def set_aside_duplicates(
+    images: pd.DataFrame, source: pd.Series
+) -> tuple[pd.DataFrame, list[Quarantined]]:
+    """Keep the first copy (by path) of images whose bytes are identical.
+
+    The same card copied into two station folders would otherwise be one animal
+    photographed twice at two stations: a spatial recapture that never happened.
+
+    Args:
+        images: the season's accepted images (:data:`trapline.tables.INVENTORY`).
+        source: each image's file to read (absolute path; None where unknown, then
+            the image is kept), on the same unique index.
+
+    Returns:
+        The images without the later copies, and one ``duplicate`` per copy
+        naming the first.
+    """
+    key = list(DUPLICATE_KEY)
+    candidates = images[images.duplicated(key, keep=False)].sort_values("path")
+    hashes = {
+        i: file_digest(source[i]) if isinstance(source[i], str) else None
+        for i in candidates.index
+    }
+    unread = [candidates.at[i, "path"] for i, h in hashes.items() if h is None]
+    if unread:
+        log.warning("%d possible duplicates unread, kept: %s", len(unread), unread[:3])
+    candidates = candidates.assign(digest=pd.Series(hashes, dtype=object))
+    candidates = candidates[candidates["digest"].notna()]
+    first = candidates.groupby("digest")["path"].transform("first")
+    later = candidates[candidates["path"] != first]
+    held = [
+        Quarantined(
+            row.path,
+            "inventory",
+            Reason.DUPLICATE,
+            f"the same bytes as {first[i]} (kept)",
+            row.station,
+            None if pd.isna(row.camera) else row.camera,
+        )
+        for i, row in zip(later.index, later.itertuples(), strict=True)
+    ]
+    log.info("%d duplicate images set aside", len(held))
+    return images.drop(index=later.index), held
+
+
+def file_digest(path: str) -> str | None:
+    """BLAKE2b of a file's bytes, or None when it cannot be read now (then the
+    image is kept: a copy is only set aside when its bytes were compared)."""
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "blake2b").hexdigest()
+    except OSError as err:
+        log.warning("cannot read %s to compare copies: %s", path, err)
+        return None
