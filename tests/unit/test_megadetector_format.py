@@ -135,3 +135,46 @@ def test_written_json_passes_megadetectors_own_validator(tmp_path):
         "person",
         "vehicle",
     ]
+
+
+def test_identical_entries_of_a_merged_file_count_once(tmp_path, caplog):
+    det = {"category": "1", "conf": 0.9, "bbox": [0.1, 0.2, 0.3, 0.4]}
+    other = {"category": "1", "conf": 0.8, "bbox": [0.5, 0.2, 0.3, 0.4]}
+    path = md_file(
+        tmp_path,
+        [
+            {"file": "ST01/A/1.JPG", "detections": [det, other]},
+            {"file": "ST01/A/1.JPG", "detections": [other, det]},  # same, reordered
+            {"file": "/cards/season/ST01/A/1.JPG", "detections": [det, other]},
+            {"file": "ST01/A/2.JPG", "detections": []},
+        ],
+    )
+    raw, _ = read_precomputed(path, IMAGES)
+    assert raw.groupby("image_id").size().to_dict() == {"a": 2}
+    assert "lists 1 entries twice" in caplog.text
+
+
+def test_conflicting_entries_for_one_image_stop_naming_it(tmp_path):
+    det = {"category": "1", "conf": 0.9, "bbox": [0.1, 0.2, 0.3, 0.4]}
+    path = md_file(
+        tmp_path,
+        [
+            {"file": "ST01/A/1.JPG", "detections": [det]},
+            {"file": "ST01/A/1.JPG", "detections": []},
+        ],
+    )
+    with pytest.raises(PrecomputedError, match="lists 'ST01/A/1.JPG'.*twice"):
+        read_precomputed(path, IMAGES)
+
+
+def test_one_image_under_two_spellings_with_different_boxes_stops(tmp_path):
+    det = {"category": "1", "conf": 0.9, "bbox": [0.1, 0.2, 0.3, 0.4]}
+    path = md_file(
+        tmp_path,
+        [
+            {"file": "ST01/A/1.JPG", "detections": [det]},
+            {"file": "/cards/season/ST01/A/1.JPG", "detections": []},
+        ],
+    )
+    with pytest.raises(PrecomputedError, match="image 'ST01/A/1.JPG' twice"):
+        read_precomputed(path, IMAGES)

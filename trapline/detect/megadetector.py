@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ import pyarrow.parquet as pq
 from trapline.io import write_atomic
 from trapline.quarantine import Quarantined, Reason
 from trapline.tables import RAW_DETECTIONS
+
+log = logging.getLogger(__name__)
 
 CATEGORIES = {"1": "animal", "2": "person", "3": "vehicle"}
 """MegaDetector's category ids and names."""
@@ -182,8 +185,10 @@ def import_precomputed(json_in: Path, table_out: Path) -> None:
                 for e in entries
             ],
             "detections": [json.dumps(e.get("detections") or []) for e in entries],
+            "boxes": [_canonical(e.get("detections") or []) for e in entries],
         }
     )
+    frame = _unique_entries(frame, json_in).drop(columns="boxes")
     frame["name"] = frame["file"].str.rsplit("/", n=1).str[-1]
     meta = {
         "categories": categories,
@@ -192,6 +197,41 @@ def import_precomputed(json_in: Path, table_out: Path) -> None:
     }
     table = pa_table(frame, meta)
     write_atomic(Path(table_out), lambda tmp: pq.write_table(table, tmp))
+
+
+def _canonical(detections: list[dict]) -> str:
+    """An entry's detections as text that is equal for equal boxes in any order."""
+    return json.dumps(sorted(detections, key=lambda d: json.dumps(d, sort_keys=True)))
+
+
+def _unique_entries(frame: pd.DataFrame, json_in: Path) -> pd.DataFrame:
+    """One entry per file: identical repeats dropped, conflicting ones refused.
+
+    Merging two MegaDetector runs often lists an image twice. Counted twice, its
+    animals would double in every table (and in Camtrap DP's observations); two
+    different results for one image cannot both be right.
+
+    Raises:
+        PrecomputedError: one file listed with different results, naming it.
+    """
+    repeated = frame.duplicated(["file", "failure", "boxes"])
+    if repeated.any():
+        log.warning(
+            "%s lists %d entries twice (identical, e.g. %s): each is counted once",
+            json_in,
+            int(repeated.sum()),
+            frame.loc[repeated, "file"].iloc[0],
+        )
+        frame = frame[~repeated].reset_index(drop=True)
+    conflicting = frame["file"].duplicated(keep=False)
+    if conflicting.any():
+        files = sorted(set(frame.loc[conflicting, "file"]))
+        raise PrecomputedError(
+            f"config key 'detect.precomputed' = {str(json_in)!r} lists {files[0]!r} "
+            f"(and {len(files) - 1} more) twice with different results; keep one "
+            "entry per image (e.g. the later run's) and run again"
+        )
+    return frame
 
 
 def pa_table(frame: pd.DataFrame, meta: dict):
@@ -223,6 +263,9 @@ def precomputed_boxes(
         rel = match(entry.file)
         if rel is None:
             continue
+        if rel in seen:
+            _refuse_twice(rel, entry, entries, match, source)
+            continue
         seen.add(rel)
         if isinstance(entry.failure, str):
             detail = f"{source}: {entry.failure}"
@@ -235,6 +278,25 @@ def precomputed_boxes(
         for p in sorted(set(images["path"]) - seen)
     ]
     return raw_frame(rows), failed
+
+
+def _refuse_twice(rel: str, entry, entries: pd.DataFrame, match, source: str) -> None:
+    """An image listed twice under two spellings of its path (relative and
+    absolute, say): identical entries count once, different ones stop the run.
+
+    Raises:
+        PrecomputedError: the two entries differ, naming the image.
+    """
+    same_image = entries[[match(f) == rel for f in entries["file"]]]
+    boxes = same_image["detections"].map(lambda d: _canonical(json.loads(d)))
+    results = same_image.assign(boxes=boxes)[["failure", "boxes"]].astype(str)
+    results = results.drop_duplicates()
+    if len(results) > 1:
+        raise PrecomputedError(
+            f"{source} lists image {rel!r} twice with different results "
+            f"({', '.join(repr(f) for f in same_image['file'])}); keep one entry "
+            "per image and run again"
+        )
 
 
 def pa_in(table, names: set[str]):
