@@ -247,7 +247,24 @@ def test_odd_names_on_disk_go_through_a_manifest(tmp_path):
     manifest = tmp_path / "shards" / f"{shard}{MANIFEST_SUFFIX}"
     listed = files.read_manifest(manifest)
     assert listed == plan.shards[shard]
-    assert len(listed) == 6
+    assert len(listed) == 5  # the non-UTF-8 name is recorded, not carried
+    assert [s.path for s in plan.skipped] == ["ST01/A/IMG_\\xff.JPG"]
     for f in listed:
         assert os.path.isfile(root / f.path)
         files.image_id(f.path)
+
+
+def test_a_name_that_is_not_utf8_is_recorded_not_carried(tmp_path):
+    """Parquet cannot hold such a name: the walk names it (escaped) and goes on."""
+    root = tmp_path / "images"
+    (root / "ST01/A").mkdir(parents=True)
+    (root / "ST01/A/ok.JPG").write_bytes(b"x")
+    os.makedirs(os.fsencode(root / "ST01/A") + b"/caf\xe9")
+    open(os.fsencode(root / "ST01/A") + b"/caf\xe9.JPG", "wb").close()
+    walk = scan_season(root)
+    assert [f.path for f in walk.files] == ["ST01/A/ok.JPG"]
+    assert sorted(s.path for s in walk.skipped) == [
+        "ST01/A/caf\\xe9",
+        "ST01/A/caf\\xe9.JPG",
+    ]
+    assert all(s.reason == Reason.UNREADABLE for s in walk.skipped)

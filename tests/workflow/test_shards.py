@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, snakemake, snakemake_command
+from trapline.detect.shard import resume_file
 
 pytestmark = pytest.mark.slow
 
@@ -98,8 +99,9 @@ def test_new_images_rerun_only_their_shard_and_only_they_are_detected(
     images = pd.read_parquet(season_run / ".test/results/images.parquet")
     usable = sorted(images.loc[images["path"].str.startswith("ST02/A/"), "path"])
     root = workdir / ".test/season/images"
-    for n in range(3):
-        shutil.copy2(root / usable[0], root / f"ST02/A/IMG_9{n:04d}.jpg")
+    for n in range(3):  # three new frames: new bytes (the same bytes are a copy)
+        new = root / f"ST02/A/IMG_9{n:04d}.jpg"
+        new.write_bytes((root / usable[0]).read_bytes() + b"\0" * (n + 1))
     plan = run(workdir, md_standin, "-n")
     assert plan.returncode == 0, plan.stderr
     shards = planned(plan.stdout, "detect_shard")
@@ -133,14 +135,37 @@ def test_removed_images_leave_every_output(season_run, md_standin, tmp_path):
     assert gone["image_id"] not in set(counts["id"])
 
 
-def test_killed_detection_resumes_to_the_same_result(season_run, md_standin, tmp_path):
+def detector_processes(shard: str) -> list[int]:
+    """Pids of ``python -m trapline.detect`` processes working on ``shard``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        words = [w.decode(errors="replace") for w in command]
+        if "trapline.detect" in words and any(shard in w for w in words):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("kill", ["snakemake", "detector"])
+def test_killed_detection_resumes_to_the_same_result(
+    kill, season_run, md_standin, tmp_path
+):
+    """SIGKILL to the whole Snakemake tree (a power cut), or to the detector
+    process alone (the OOM killer, a Slurm time limit: Snakemake then deletes the
+    failed job's output); either way the rerun detects only the remainder."""
     workdir = tmp_path / "run"
     shutil.copytree(season_run, workdir, symlinks=True)
     shards = workdir / ".test/results/detect/shards"
-    sizes = {p.stem: len(pd.read_parquet(p)) for p in shards.glob("*.parquet")}
+    sizes = {
+        p.stem: pd.read_parquet(p)["path"].nunique() for p in shards.glob("*.parquet")
+    }
     largest = max(sizes, key=sizes.get)
     target = shards / f"{largest}.parquet"
     target.unlink()  # no cache: every image of the shard goes to the detector
+    resume = resume_file(target)
     log = workdir / f".test/results/logs/detect_shard/{largest}.log"
     log.unlink()
     process = subprocess.Popen(
@@ -158,17 +183,25 @@ def test_killed_detection_resumes_to_the_same_result(season_run, md_standin, tmp
     deadline, killed = time.monotonic() + 600, False
     while time.monotonic() < deadline and process.poll() is None:
         text = log.read_text() if log.exists() else ""
-        started = (shards / f"{largest}.parquet").exists()
-        if started and not re.search(r"detected \d+ images", text):
-            os.killpg(process.pid, signal.SIGKILL)
+        if resume.exists() and not re.search(r"detected \d+ images", text):
+            if kill == "snakemake":
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                for pid in detector_processes(largest):
+                    os.kill(pid, signal.SIGKILL)
             killed = True
             break
-        time.sleep(0.02)
+        time.sleep(0.01)
     process.wait()
     assert killed, "the detect job finished before it could be killed"
-    partial = pd.read_parquet(shards / f"{largest}.parquet")["path"].nunique()
+    assert not target.exists() or kill == "snakemake"
+    partial = pd.read_parquet(resume)["path"].nunique()
+    assert 0 < partial < sizes[largest]
     assert run(workdir, md_standin, "--unlock").returncode == 0
     done = run(workdir, md_standin)
     assert done.returncode == 0, done.stderr[-4000:]
-    assert f"{partial} cached" in log.read_text(), log.read_text()
+    text = log.read_text()
+    assert f"resumed {partial} images" in text, text
+    assert f"{sizes[largest] - partial} to detect now" in text, text
+    assert not resume.exists()
     pd.testing.assert_frame_equal(boxes(workdir), boxes(season_run))

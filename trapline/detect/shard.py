@@ -156,6 +156,20 @@ def shard_rows(
     return frame[SHARD_DETECTIONS.names].sort_values(["path", "det_index"])
 
 
+def resume_file(out: Path) -> Path:
+    """Where a detect job saves as it goes: beside its output, not the output.
+
+    A job killed by the OOM killer or a Slurm time limit fails, and Snakemake
+    deletes a failed job's declared output; progress kept in the output itself
+    would go with it. The resume file is not declared, so it survives, and the
+    next run takes its images (its rows carry the same cache key).
+    """
+    return Path(out).with_name(Path(out).name + RESUME_SUFFIX)
+
+
+RESUME_SUFFIX = ".resume"
+
+
 def detect_shard(
     images_in: Path,
     images_root: Path,
@@ -176,6 +190,9 @@ def detect_shard(
     images = readable_images(pd.read_parquet(images_in))
     detector = detector_id(settings.weights, settings.image_size, settings.min_conf)
     done = cached(out, images, detector)
+    resume = resume_file(out)
+    if resume.is_file():
+        done = _with_resumed(done, resume, images, detector)
     todo = images[~images["path"].isin(done["path"])].reset_index(drop=True)
     log.info(
         "%d images: %d to detect now, %d cached",
@@ -185,6 +202,7 @@ def detect_shard(
     )
     if todo.empty:
         SHARD_DETECTIONS.write(done, out)
+        resume.unlink(missing_ok=True)
         return 0
     parts, unsaved = [done], 0
     for rows, failed, paths in Detector(settings).batches(images_root, todo):
@@ -192,8 +210,28 @@ def detect_shard(
         parts.append(shard_rows(batch, raw_frame(rows), failed, detector))
         unsaved += len(batch)
         if unsaved >= flush_every:
-            SHARD_DETECTIONS.write(pd.concat(parts, ignore_index=True), out)
+            SHARD_DETECTIONS.write(pd.concat(parts, ignore_index=True), resume)
             unsaved = 0
     SHARD_DETECTIONS.write(pd.concat(parts, ignore_index=True), out)
+    resume.unlink(missing_ok=True)
     log.info("detected %d images", len(todo))
     return len(todo)
+
+
+def _with_resumed(
+    done: pd.DataFrame, resume: Path, images: pd.DataFrame, detector: str
+) -> pd.DataFrame:
+    """``done`` plus the rows a killed job saved for images ``done`` lacks."""
+    wanted = images[["path", "size", "mtime_ns"]].assign(detector_id=detector)
+    try:
+        saved = _valid_rows(
+            SHARD_DETECTIONS.read(resume)[SHARD_DETECTIONS.names], wanted
+        )
+    except (OSError, KeyError, pa.ArrowException) as err:
+        log.warning("resume file %s unreadable, ignored: %s", resume.name, err)
+        return done
+    saved = saved[~saved["path"].isin(done["path"])]
+    log.info("resumed %d images a killed job had detected", saved["path"].nunique())
+    if saved.empty:
+        return done
+    return pd.concat([f for f in (done, saved) if len(f)], ignore_index=True)

@@ -95,6 +95,28 @@ def scan_season(images_root: Path) -> SeasonWalk:
     return _Walk(Path(images_root)).run()
 
 
+NOT_UTF8 = (
+    "the file or folder name is not valid UTF-8 (written by another system's "
+    "encoding); tables cannot hold it, so its files are in no table: rename it "
+    "(e.g. `convmv -f latin1 -t utf8`) and rerun"
+)
+
+
+def _utf8(name: str) -> bool:
+    """Whether a name from the file system is valid UTF-8 (no escaped bytes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(path: str) -> str:
+    """A path with undecodable bytes written as ``\\xNN`` (for the quarantine)."""
+    raw = path.encode("utf-8", "surrogateescape")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 _Key = tuple[int, int]
 
 
@@ -149,6 +171,9 @@ class _Walk:
         subfolders = []
         found = self.files.append  # files are sorted once at the end
         for entry in entries:
+            if not _utf8(entry.name):
+                self.skip(_printable(prefix + entry.name), Reason.UNREADABLE, NOT_UTF8)
+                continue
             try:
                 if entry.is_symlink():
                     self.link(entry, prefix + entry.name)
