@@ -22,6 +22,8 @@ from trapline.identify import (
     stable_ids,
 )
 from trapline.identify.catalogue import read_catalogue
+from trapline.identify.review import DecisionsError
+from trapline.identify.stage import IdentifyInputs, IdentifyOutputs, identify_stage
 from trapline.simulate import SeasonSettings, simulate_season
 
 PADDING = 0.05
@@ -96,10 +98,10 @@ def season(tmp_path_factory):
     }
 
 
-def run(season, crops=None, **kwargs):
+def run(season, crops=None, images=None, **kwargs):
     return identify(
         season["crops"] if crops is None else crops,
-        season["images"],
+        season["images"] if images is None else images,
         season["catalogue"],
         IdentifySettings(),
         crops_root=season["work"],
@@ -276,20 +278,141 @@ def test_global_candidates_are_verified_and_fused(season):
     assert len(result.identities) == len(lynx)
 
 
-def test_a_rerun_verifies_only_the_pairs_of_new_crops(season, tmp_path, caplog):
-    crops = season["crops"]
-    lynx = crops[crops["species"] == "Lynx lynx"]
-    new = lynx["crop_id"].iloc[-2:]
+def _verified(caplog) -> list[tuple[int, int]]:
+    """(verified now, from cache) of each identification since caplog.clear()."""
+    found = []
+    for record in caplog.records:
+        if record.getMessage().startswith("pairs verified now"):
+            now, cached = record.args
+            found.append((now, cached))
+    return found
+
+
+def _without(season, image_ids):
+    """The crops and images tables of the season before ``image_ids`` came in."""
+    crops, images = season["crops"], season["images"]
+    return (
+        crops[~crops["image_id"].isin(image_ids)],
+        images[~images["image_id"].isin(image_ids)],
+    )
+
+
+def test_a_rerun_after_a_new_card_verifies_only_the_pairs_of_its_crops(
+    season, tmp_path, caplog
+):
+    """A card of a new deployment leaves every other background, so every other
+    crop's features and pair counts, as they were."""
+    images = season["images"]
+    card = images.loc[images["deployment_id"] == "ST02__A", "image_id"]
+    lynx = season["crops"][season["crops"]["species"] == "Lynx lynx"]
+    n_new = int(lynx["image_id"].isin(card).sum())
+    assert n_new > 0
     cache = tmp_path / "cache"
-    first = run(season, crops=crops[~crops["crop_id"].isin(new)], feature_cache=cache)
+    crops_before, images_before = _without(season, card)
+    first = run(season, crops_before, images_before, feature_cache=cache)
     caplog.set_level(logging.INFO, logger="trapline.identify.core")
     caplog.clear()
-    again = run(season, feature_cache=cache)
+    again = run(season, feature_cache=cache, previous=first.identities)
     n_refs = len(season["catalogue"])
-    verified = [r.getMessage() for r in caplog.records if "pairs verified" in r.message]
-    assert verified == [
-        f"pairs verified now: {2 * n_refs}, from cache: {(len(lynx) - 2) * n_refs}"
-    ]
-    fresh = run(season, feature_cache=None)
+    assert _verified(caplog) == [(n_new * n_refs, (len(lynx) - n_new) * n_refs)]
+    fresh = run(season, feature_cache=None, previous=first.identities)
     pd.testing.assert_frame_equal(again.identities, fresh.identities)
-    assert len(first.identities) == len(lynx) - 2
+    pd.testing.assert_frame_equal(again.candidates, fresh.candidates)
+    assert len(first.identities) == len(lynx) - n_new
+
+
+def test_an_incremental_run_equals_a_fresh_run_when_new_frames_change_a_background(
+    season, tmp_path, caplog
+):
+    """New frames of a deployment change its background, hence the masks and
+    features of its earlier crops: their cached features and pair counts must not
+    be reused, or the rerun drifts from a fresh run."""
+    images = season["images"]
+    station = images[images["deployment_id"] == "ST03__A"].sort_values("datetime")
+    later = station["image_id"].iloc[-3:]
+    lynx = season["crops"][season["crops"]["species"] == "Lynx lynx"]
+    n_new = int(lynx["image_id"].isin(later).sum())
+    cache = tmp_path / "cache"
+    crops_before, images_before = _without(season, later)
+    first = run(season, crops_before, images_before, feature_cache=cache)
+    caplog.set_level(logging.INFO, logger="trapline.identify.core")
+    caplog.clear()
+    again = run(season, feature_cache=cache, previous=first.identities)
+    [(now, _)] = _verified(caplog)
+    fresh = run(season, feature_cache=tmp_path / "fresh", previous=first.identities)
+    pd.testing.assert_frame_equal(again.candidates, fresh.candidates)
+    pd.testing.assert_frame_equal(again.identities, fresh.identities)
+    assert now > n_new * len(season["catalogue"])  # ST03__A's earlier crops too
+
+
+def test_torn_cache_files_are_recomputed(season, tmp_path, caplog):
+    """A cache file cut short (a killed job, a full disk) is a miss, not a crash."""
+    cache = tmp_path / "cache"
+    first = run(season, feature_cache=cache)
+    files = sorted(p for p in cache.iterdir())
+    kinds = {p.name.split("-")[0].split(".")[0] for p in files}
+    assert kinds == {"background", "crop", "ref", "pairs"}
+    assert not [p for p in files if "tmp" in p.name]
+    for path in files:
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    caplog.set_level(logging.WARNING, logger="trapline.identify.cache")
+    again = run(season, feature_cache=cache)
+    torn = {r.args[0] for r in caplog.records if "unreadable" in r.getMessage()}
+    assert torn == set(files)
+    pd.testing.assert_frame_equal(again.identities, first.identities)
+    pd.testing.assert_frame_equal(again.candidates, first.candidates)
+    for path in cache.glob("*.npz"):  # written whole again
+        with np.load(path) as data:
+            assert data.files
+    assert sorted(cache.iterdir()) == files
+
+
+def test_the_stage_checks_decisions_and_accepts_a_file_applied_before(season, tmp_path):
+    """Decisions are checked against the season's crops, the catalogue and the
+    previous run (identify/registry.parquet), and a file that was applied once
+    applies again on the next run."""
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    images = season["images"].assign(
+        station=lambda f: f["deployment_id"].str.split("__").str[0],
+        camera=lambda f: f["deployment_id"].str.split("__").str[1],
+    )
+    season["crops"].to_parquet(tables / "crops.parquet")
+    images.to_parquet(tables / "images.parquet")
+    results = tmp_path / "results"
+    out = IdentifyOutputs(
+        identities=results / "identities.parquet",
+        candidates=results / "identify/candidates.parquet",
+        calibration=results / "identify/calibration.json",
+        review_sheet=results / "review/review.html",
+        review_decisions=results / "review/decisions.csv",
+    )
+
+    def stage(decisions=None):
+        inputs = IdentifyInputs(
+            crops=tables / "crops.parquet",
+            images=tables / "images.parquet",
+            catalogue=season["root"] / "catalogue",
+            results=season["work"],
+            images_root=season["root"] / "images",
+            decisions=decisions,
+        )
+        identify_stage(inputs, IdentifySettings(), out)
+        return pd.read_parquet(out.identities).set_index("crop_id")
+
+    before = stage()
+    new = before[before["is_new"]].iloc[0]
+    decisions = tmp_path / "decisions.csv"
+    decisions.write_text(
+        "crop_id,proposed_individual,decision,new_name,note\n"
+        f"{new.name},{new['individual_id']},new,Tom,named in review, by Ann\n"
+        f"{new.name}x,LYX001,same,,\n"
+    )
+    with pytest.raises(DecisionsError, match=f"decisions {decisions}, line 3: crop_id"):
+        stage(decisions)
+    decisions.write_text("\n".join(decisions.read_text().splitlines()[:2]) + "\n")
+    for _ in range(2):  # the second run finds Tom in the registry, given by this file
+        after = stage(decisions)
+        assert after.loc[new.name, "individual_id"] == "Tom"
+        assert after.loc[new.name, "source"] == "review"

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from trapline.identify.review import (
+    DecisionContext,
     DecisionsError,
     read_decisions,
     review_queue,
@@ -89,3 +90,215 @@ def test_queue_holds_middling_calls_and_sheet_links_images(tmp_path):
     ]
     assert set(template["proposed_individual"]) == {"B", "C"}
     assert read_decisions(decisions).forced == {}
+
+
+HEADER = "crop_id,proposed_individual,decision,new_name,note\n"
+SEASON = DecisionContext(
+    species={f"c{k}": "Lynx lynx" for k in range(1, 9)} | {"f1": "Vulpes vulpes"},
+    target_species=frozenset({"Lynx lynx"}),
+    catalogue=frozenset({"LYX001", "LYX002"}),
+    previous={"c1": "LYX001", "c2": "NEW0001", "c3": "NEW0002", "c4": "Tom"},
+)
+
+
+def decisions_file(tmp_path, *lines, header=HEADER):
+    path = tmp_path / "decisions.csv"
+    path.write_text(header + "".join(line + "\n" for line in lines))
+    return path
+
+
+def test_an_unquoted_comma_in_a_note_stays_in_the_note(tmp_path):
+    path = decisions_file(
+        tmp_path,
+        "c1,LYX001,same,,limping, left hind leg",
+        "c2,LYX002,different,,",
+        "c3,LYX001,new,Ann,kitten, with its mother, at dusk",
+    )
+    got = read_decisions(path, SEASON)
+    assert got.forced == {"c1": "LYX001", "c3": "Ann"}
+    assert got.forbidden == {("c2", "LYX002"), ("c3", "LYX001")}
+
+
+def test_a_comma_elsewhere_needs_quotes_and_names_file_and_line(tmp_path):
+    header = "crop_id,proposed_individual,decision,note,new_name\n"
+    path = decisions_file(
+        tmp_path,
+        "c1,LYX001,same,,",
+        '"c2",LYX002,same,"a, b",',
+        "c3,a,b,c,d,e",
+        header=header,
+    )
+    with pytest.raises(DecisionsError) as error:
+        read_decisions(path)
+    assert str(error.value) == (
+        f"decisions {path}, line 4: 6 fields but the header has 5; put a field "
+        "that holds a comma in double quotes"
+    )
+
+
+def test_line_numbers_count_the_file_s_lines(tmp_path):
+    path = decisions_file(
+        tmp_path, "", 'c1,LYX001,same,,"a note', 'on two lines"', "", "c2,LYX001,mybe,,"
+    )
+    with pytest.raises(
+        DecisionsError, match=r"decisions\.csv, line 6: decision 'mybe'"
+    ):
+        read_decisions(path)
+
+
+@pytest.mark.parametrize(
+    "lines,message",
+    [
+        (["c9,LYX001,same,,"], "line 2: crop_id 'c9' is not a crop of this season"),
+        (["f1,LYX001,same,,"], "line 2: crop_id 'f1' is a crop of 'Vulpes vulpes'"),
+        (
+            ["c6,LYX001,unsure,,", "c5,LYX0O1,same,,"],
+            "line 3: proposed_individual 'LYX0O1' is not a known individual .* "
+            r"\(did you mean 'LYX001'\?\); correct it",
+        ),
+        (["c5,NEW0007,different,,"], "line 2: .*'NEW0007' is not a known individual"),
+        (
+            ["c5,LYX001,new,LYX002,"],
+            "line 2: .*new_name 'LYX002' is a catalogue individual",
+        ),
+        (
+            ["c5,LYX001,new,Tom,"],
+            "line 2: .*new_name 'Tom' is already an individual of the previous run "
+            r"\(identify/registry.parquet\); to put the crop with it write "
+            "proposed_individual Tom and decision 'same'",
+        ),
+        (
+            ["c5,LYX001,new,NEW0009,"],
+            "line 2: .*'NEW0009' has the form of trapline's provisional",
+        ),
+        (
+            ["c5,LYX001,new,LYX001,"],
+            "line 2: .*the proposed individual itself; write 'same'",
+        ),
+        (
+            ["c5,,different,,"],
+            "line 2: .*'different' needs the proposed_individual it rejects",
+        ),
+        ([",LYX001,same,,"], "line 2: .*without a crop_id"),
+    ],
+)
+def test_decisions_are_checked_against_the_season(tmp_path, lines, message):
+    """A typo must stop the run, not found a new animal or vanish silently."""
+    path = decisions_file(tmp_path, *lines)
+    with pytest.raises(DecisionsError, match=f"decisions {path}, {message}"):
+        read_decisions(path, SEASON)
+
+
+@pytest.mark.parametrize(
+    "second,earlier",
+    [
+        ("c5,LYX001,different,,", "same LYX001"),
+        ("c5,LYX002,same,,", "same LYX001"),
+        ("c5,LYX002,new,Ann,", "same LYX001"),
+    ],
+)
+def test_a_crop_decided_two_ways_names_both_lines(tmp_path, second, earlier):
+    path = decisions_file(tmp_path, "c5,LYX001,same,,", "c6,LYX002,same,,", second)
+    with pytest.raises(
+        DecisionsError,
+        match=f"line 4: crop 'c5': .* contradicts line 2 \\({earlier}\\); keep the "
+        "line that is right and delete the other",
+    ):
+        read_decisions(path, SEASON)
+
+
+def test_a_file_applied_before_is_accepted_again(tmp_path):
+    """The previous run gave Tom to c4 because this very file says so; the
+    provisional ID c4 had is gone. Neither makes the file wrong."""
+    path = decisions_file(
+        tmp_path,
+        "c4,NEW0005,new,Tom,",  # NEW0005 was retired by this naming
+        "c6,LYX001,new,Tom,",  # a second crop of Tom, named the same way
+        "c7,Tom,same,,",
+        "c5,LYX001,same,,",
+        "c5,LYX001,same,,",  # the same decision twice is one decision
+        "c5,LYX002,different,,",
+    )
+    got = read_decisions(path, SEASON)
+    assert got.forced == {"c4": "Tom", "c6": "Tom", "c7": "Tom", "c5": "LYX001"}
+    assert got.forbidden == {("c4", "NEW0005"), ("c6", "LYX001"), ("c5", "LYX002")}
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    path = decisions_file(
+        tmp_path, "c9,LYX001,same,,", "c5,LYX001,sme,,", "c6,LYX003,same,,"
+    )
+    with pytest.raises(DecisionsError) as error:
+        read_decisions(path, SEASON)
+    lines = str(error.value).splitlines()
+    assert lines[0] == f"decisions {path}: 3 problems to fix"
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "  line 2",
+        "  line 3",
+        "  line 4",
+    ]
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "empty; it needs the header line crop_id,proposed_individual"),
+        (
+            b"crop_id;proposed_individual;decision;new_name;note\nc1;LYX001;same;;\n",
+            "line 1: missing column.*separated by ';'",
+        ),
+        (HEADER.encode() + "c1,LYX001,same,,Männchen\n".encode("latin-1"), "CSV UTF-8"),
+    ],
+)
+def test_a_file_that_is_not_a_decisions_csv_says_so(tmp_path, content, message):
+    path = tmp_path / "decisions.csv"
+    path.write_bytes(content)
+    with pytest.raises(DecisionsError, match=f"decisions {path}.*{message}"):
+        read_decisions(path, SEASON)
+
+
+def test_a_spreadsheet_s_byte_order_mark_and_padding_are_ignored(tmp_path):
+    path = tmp_path / "decisions.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + HEADER.replace("\n", ",,\r\n").encode()
+        + b" c1 , LYX001 , Same ,,,,\r\n,,,,,,\r\n"
+    )  # fmt: skip
+    assert read_decisions(path, SEASON).forced == {"c1": "LYX001"}
+
+
+def test_image_paths_on_the_sheet_are_urls(tmp_path):
+    """A '#' starts a URL's fragment and '%' an escape: both must be encoded."""
+    name = "ST01 #2/IMG 50%-0.jpg"
+    identities = pd.DataFrame(
+        {
+            "crop_id": ["c&1"],
+            "individual_id": ["A"],
+            "is_new": [False],
+            "source": ["catalogue"],
+            "score": [0.6],
+        }
+    )
+    candidates = pd.DataFrame(
+        {
+            "crop_id": ["c&1"],
+            "rank": [0],
+            "individual_id": ["A"],
+            "ref_id": ["r"],
+            "probability": [0.6],
+            "inliers": [12],
+        }
+    )
+    queue = review_queue(identities, candidates)
+    sheet = tmp_path / "review/review.html"
+    write_review(
+        queue,
+        candidates,
+        {"c&1": tmp_path / "crops" / name},
+        {"r": tmp_path / "catalogue" / "A #1.jpg"},
+        sheet,
+        tmp_path / "review/decisions.csv",
+    )
+    page = sheet.read_text()
+    assert 'src="../crops/ST01%20%232/IMG%2050%25-0.jpg"' in page
+    assert 'src="../catalogue/A%20%231.jpg"' in page
+    assert "<figcaption>c&amp;1 (matched A)</figcaption>" in page

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from trapline.identify.background import build_backgrounds
+from trapline.identify.cache import load_parquet, save_parquet
 from trapline.identify.calibration import (
     Calibration,
     catalogue_pairs,
@@ -27,18 +29,15 @@ from trapline.identify.decide import (
     majority,
     new_individuals,
 )
+from trapline.identify.features import crop_features, reference_features
 from trapline.identify.localfeatures import (
     Features,
     FeatureSettings,
-    build_backgrounds,
-    crop_features,
-    reference_features,
     verify,
     verify_many,
 )
 from trapline.identify.matching import IndexSettings
 from trapline.identify.tracks import link_tracks
-from trapline.io import write_atomic
 from trapline.tables import IDENTITIES
 
 log = logging.getLogger(__name__)
@@ -149,9 +148,12 @@ def _scores(
     """Every verified (crop, reference) pair with inliers and probability.
 
     Geometric verification is the costly step of a rerun; with ``pair_cache`` the
-    inlier counts of pairs verified before (same crop, reference and feature
-    settings) are read back, so a rerun after a new card verifies only the pairs
-    of its new crops.
+    inlier counts of pairs verified before are read back, so a rerun after a new
+    card verifies only the pairs of its new crops. A count is reused only for the
+    same two features: it is keyed by both features' keys, which name the crop,
+    the reference, the feature settings and the background that masked the crop
+    (new frames at a deployment change its background, hence its crops' features
+    and every count of theirs).
     """
     if candidates is None:
         pairs = target[["crop_id"]].merge(catalogue[["ref_id"]], how="cross")
@@ -159,8 +161,10 @@ def _scores(
     else:
         pairs = candidates[candidates["crop_id"].isin(target["crop_id"])]
         pairs = pairs[["crop_id", "ref_id", "global_score"]].copy()
-    known = _read_pairs(pair_cache, settings)
-    pairs = pairs.merge(known, on=["crop_id", "ref_id"], how="left")
+    pairs["crop_key"] = [crop_feats[c].key for c in pairs["crop_id"]]
+    pairs["ref_key"] = [refs[r].key for r in pairs["ref_id"]]
+    known = _read_pairs(pair_cache)
+    pairs = pairs.merge(known, on=["crop_key", "ref_key"], how="left")
     todo = pairs[pairs["inliers"].isna()]
     for crop_id, group in todo.groupby("crop_id", sort=False):
         counts = verify_many(
@@ -172,10 +176,8 @@ def _scores(
     )
     pairs["inliers"] = pairs["inliers"].astype(int)
     if pair_cache is not None:
-        kept = pairs[["crop_id", "ref_id", "inliers"]].assign(
-            settings=settings.fingerprint()
-        )
-        write_atomic(pair_cache, lambda tmp: kept.to_parquet(tmp, index=False))
+        save_parquet(pair_cache, pairs[["crop_id", "ref_id", *_PAIR_COLUMNS]])
+    pairs = pairs.drop(columns=["crop_key", "ref_key"])
     pairs["probability"] = calibration.probability(
         pairs["inliers"].to_numpy(), pairs["global_score"].to_numpy()
     )
@@ -183,13 +185,18 @@ def _scores(
     return pairs.join(meta, on="ref_id")
 
 
-def _read_pairs(path: Path | None, settings: FeatureSettings) -> pd.DataFrame:
-    """Inlier counts cached by an earlier run with the same feature settings."""
-    columns = ["crop_id", "ref_id", "inliers"]
-    if path is None or not Path(path).is_file():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    cached = pd.read_parquet(path)
-    return cached.loc[cached["settings"] == settings.fingerprint(), columns]
+_PAIR_COLUMNS = ["crop_key", "ref_key", "inliers"]
+
+
+def _read_pairs(path: Path | None) -> pd.DataFrame:
+    """Inlier counts cached by an earlier run, by the keys of the two features.
+
+    A cache of another layout (before the keys) or an unreadable one is empty.
+    """
+    cached = load_parquet(path, _PAIR_COLUMNS)
+    if cached is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in _PAIR_COLUMNS})
+    return cached.drop_duplicates(["crop_key", "ref_key"])
 
 
 def identify(

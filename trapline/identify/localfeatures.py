@@ -4,10 +4,11 @@ Needs no model weights, so the offline demo and a first season without a trained
 embedder still identify animals. Background is the enemy: camera traps are static,
 so two *different* animals photographed at one station share every background
 keypoint, and unmasked SIFT+RANSAC then matches scenes, not coats (it ranked at
-chance on wild nyala crops). Each deployment's background is therefore estimated
-as the per-pixel median of its frames with the animals cut out, and only keypoints
-on pixels that differ from it are kept. Catalogue images have no background model;
-their keypoints are restricted to the interior of the animal's box.
+chance on wild nyala crops). So only keypoints on the animal are kept: on season
+crops where they differ from their deployment's background
+(:mod:`trapline.identify.background`), on catalogue images in the interior of the
+animal's box. :mod:`trapline.identify.features` computes and caches the features
+of crops and references.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,17 @@ class FeatureSettings:
 
 @dataclass(frozen=True)
 class Features:
-    """Keypoint positions (pixels at the normalised scale) and RootSIFT descriptors."""
+    """Keypoint positions (pixels at the normalised scale) and RootSIFT descriptors.
+
+    ``key`` names exactly what the features were computed from (the image, its
+    box, its background, the settings), so results derived from them (the inlier
+    counts in ``pairs.parquet``) can be cached under it and are never reused once
+    any of those change.
+    """
 
     xy: np.ndarray
     descriptors: np.ndarray
+    key: str = ""
 
     def __len__(self) -> int:
         return len(self.xy)
@@ -78,131 +85,17 @@ class Features:
 EMPTY = Features(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32))
 
 
-def _is_infrared(rgb: np.ndarray) -> bool:
+def is_infrared(rgb: np.ndarray) -> bool:
     """IR night frames are grey (R = G = B up to JPEG noise)."""
     small = rgb[::8, ::8].astype(np.int16)
     return float(np.abs(small[..., 0] - small[..., 2]).mean()) < 2.0
 
 
-def _read_rgb(path: str | Path) -> np.ndarray:
+def read_rgb(path: str | Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise FileNotFoundError(f"cannot read image {path}")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-def build_backgrounds(
-    images: pd.DataFrame,
-    crops: pd.DataFrame,
-    images_root: Path,
-    settings: FeatureSettings,
-    cache: Path | None = None,
-) -> dict[tuple[str, bool], np.ndarray]:
-    """Median background per (deployment, infrared) at ``background_scale``.
-
-    Day and IR frames look nothing alike, so each light regime gets its own
-    median. Animal boxes are blanked before the median so a lingering animal does
-    not become background.
-
-    Args:
-        images: ``image_id, path, deployment_id`` (path relative to images_root).
-        crops: ``image_id, bbox_x..bbox_h`` of every detected animal.
-        cache: folder for ``background-*.npz``, keyed by the frames used.
-    """
-    boxes = crops.groupby("image_id")[["bbox_x", "bbox_y", "bbox_w", "bbox_h"]]
-    box_of = {key: group.to_numpy() for key, group in boxes}
-    out: dict[tuple[str, bool], np.ndarray] = {}
-    for deployment, group in images.groupby("deployment_id", sort=True):
-        key = hashlib.sha1(
-            (settings.fingerprint() + "".join(sorted(group["image_id"]))).encode()
-        ).hexdigest()[:16]
-        stored = cache / f"background-{key}.npz" if cache else None
-        if stored is not None and stored.is_file():
-            with np.load(stored) as data:
-                for name in data.files:
-                    out[(str(deployment), name == "ir")] = data[name]
-            continue
-        stacks: dict[bool, list[np.ndarray]] = {False: [], True: []}
-        for image_id, rel in zip(group["image_id"], group["path"], strict=True):
-            path = images_root / rel
-            if not path.is_file():
-                continue
-            rgb = cv2.resize(
-                _read_rgb(path),
-                None,
-                fx=settings.background_scale,
-                fy=settings.background_scale,
-                interpolation=cv2.INTER_AREA,
-            ).astype(np.float32)
-            infrared = _is_infrared(rgb)
-            h, w = rgb.shape[:2]
-            for x, y, bw, bh in box_of.get(image_id, ()):
-                rgb[
-                    int(y * h) : int(np.ceil((y + bh) * h)),
-                    int(x * w) : int(np.ceil((x + bw) * w)),
-                ] = np.nan
-            stacks[infrared].append(rgb)
-        found = {}
-        for infrared, frames in stacks.items():
-            if len(frames) >= 3:
-                median = np.nanmedian(np.stack(frames), axis=0)
-                found["ir" if infrared else "day"] = median.astype(np.float32)
-                out[(str(deployment), infrared)] = found["ir" if infrared else "day"]
-        if stored is not None:
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(stored, **found)
-    return out
-
-
-def foreground_mask(
-    crop: np.ndarray,
-    background: np.ndarray,
-    box: tuple[int, int, int, int],
-    settings: FeatureSettings,
-) -> np.ndarray:
-    """Pixels of ``crop`` that are not the static background (bool, crop-sized).
-
-    Exposure varies from frame to frame, so the background is first matched to
-    the crop by a per-channel gain measured on the crop's margin outside the
-    animal's box (which is background up to vegetation and companions; the
-    median shrugs those off). Pixels inside the box with a large difference are
-    the animal; morphology removes noise specks and fills spot-sized holes.
-
-    Args:
-        crop: RGB crop, full resolution.
-        background: the same region of the background (any size; resized here).
-        box: the animal's box within the crop, pixels (x0, y0, x1, y1).
-    """
-    h, w = crop.shape[:2]
-    bg = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
-    nan = np.isnan(bg).any(axis=2)
-    x0, y0, x1, y1 = box
-    ring = np.ones((h, w), bool)
-    ring[y0:y1, x0:x1] = False
-    ring &= ~nan
-    img = crop.astype(np.float32)
-    if ring.sum() > 20:
-        gain = np.median(img[ring], axis=0) / np.maximum(np.median(bg[ring], axis=0), 1)
-        bg = bg * np.clip(gain, 0.5, 2.0)
-    diff = np.nan_to_num(np.abs(img - bg).max(axis=2), nan=255.0)
-    spread = 1.4826 * np.median(diff[ring]) if ring.sum() > 20 else 0.0
-    mask = diff > max(settings.fg_floor, settings.fg_threshold * spread)
-    inside = np.zeros_like(mask)
-    inside[y0:y1, x0:x1] = True
-    mask &= inside
-    size = max(3, int(round(0.03 * (y1 - y0))) | 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, iterations=3)
-    mask = _fill_holes(mask.astype(bool)).astype(np.uint8)
-    return cv2.dilate(mask, kernel, iterations=2).astype(bool) & inside
-
-
-def _fill_holes(mask: np.ndarray) -> np.ndarray:
-    """Dark spots can look like a dark background; enclosed by fur, they stay."""
-    outside = np.pad(~mask, 1, constant_values=True).astype(np.uint8)
-    cv2.floodFill(outside, None, (0, 0), 2)
-    return outside[1:-1, 1:-1] != 2
 
 
 def interior_mask(
@@ -301,95 +194,3 @@ def verify_many(query: Features, others: list[Features], settings: FeatureSettin
 def verify(a: Features, b: Features, settings: FeatureSettings) -> int:
     """Inliers between two animals; symmetric (the larger of both directions)."""
     return int(max(verify_many(a, [b], settings)[0], verify_many(b, [a], settings)[0]))
-
-
-def _load(path: Path | None) -> Features | None:
-    if path is None or not path.is_file():
-        return None
-    with np.load(path) as data:
-        return Features(data["xy"], data["descriptors"].astype(np.float32))
-
-
-def _save(path: Path | None, features: Features) -> None:
-    if path is None:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, xy=features.xy, descriptors=features.descriptors.astype(np.float16))
-    tmp.replace(path)
-
-
-def _cached(cache: Path | None, kind: str, key: str, settings: FeatureSettings):
-    if cache is None:
-        return None
-    digest = hashlib.sha1(f"{kind}|{key}|{settings.fingerprint()}".encode())
-    return cache / f"{kind}-{digest.hexdigest()[:20]}.npz"
-
-
-def crop_features(
-    crops: pd.DataFrame,
-    images: pd.DataFrame,
-    crops_root: Path,
-    backgrounds: dict[tuple[str, bool], np.ndarray],
-    settings: FeatureSettings,
-    cache: Path | None = None,
-) -> dict[str, Features]:
-    """Features of season crops, background-masked where a background is known.
-
-    Args:
-        crops: the crops table (``crop_id, image_id, crop_path, bbox_*, crop_*``).
-        images: ``image_id, deployment_id, width, height``.
-        cache: one ``crop-*.npz`` per crop; a rerun reads instead of computing.
-    """
-    meta = images.set_index("image_id")[["deployment_id", "width", "height"]]
-    out: dict[str, Features] = {}
-    for row in crops.itertuples(index=False):
-        path = _cached(cache, "crop", f"{row.crop_id}|{row.crop_path}", settings)
-        found = _load(path)
-        if found is None:
-            deployment, width, height = meta.loc[row.image_id]
-            crop = _read_rgb(crops_root / row.crop_path)
-            left, top = row.crop_left, row.crop_top
-            box = (
-                max(0, round(row.bbox_x * width) - left),
-                max(0, round(row.bbox_y * height) - top),
-                min(crop.shape[1], round((row.bbox_x + row.bbox_w) * width) - left),
-                min(crop.shape[0], round((row.bbox_y + row.bbox_h) * height) - top),
-            )
-            background = backgrounds.get((str(deployment), _is_infrared(crop)))
-            if background is None:
-                mask = interior_mask(crop.shape[:2], box, settings)
-            else:
-                s = settings.background_scale
-                region = background[
-                    int(top * s) : int(np.ceil((top + row.crop_height) * s)),
-                    int(left * s) : int(np.ceil((left + row.crop_width) * s)),
-                ]
-                mask = foreground_mask(crop, region, box, settings)
-            found = extract(crop, mask, box, settings)
-            _save(path, found)
-        out[row.crop_id] = found
-    return out
-
-
-def reference_features(
-    catalogue: pd.DataFrame, settings: FeatureSettings, cache: Path | None = None
-) -> dict[str, Features]:
-    """Features of catalogue references, restricted to the interior of their box."""
-    out: dict[str, Features] = {}
-    for row in catalogue.itertuples(index=False):
-        path = _cached(cache, "ref", row.ref_id, settings)
-        found = _load(path)
-        if found is None:
-            image = _read_rgb(row.path)
-            h, w = image.shape[:2]
-            box = (
-                round(row.bbox_x * w),
-                round(row.bbox_y * h),
-                round((row.bbox_x + row.bbox_w) * w),
-                round((row.bbox_y + row.bbox_h) * h),
-            )
-            found = extract(image, interior_mask((h, w), box, settings), box, settings)
-            _save(path, found)
-        out[row.ref_id] = found
-    return out

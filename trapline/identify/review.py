@@ -6,84 +6,39 @@ crop beside its best candidates, with scores; images load from disk, no server)
 and a decisions CSV to fill in. Pointing config ``identify.decisions`` at the
 filled CSV applies it on the next run: confirmed crops join the catalogue as
 references, rejected matches are never proposed again, and only identification
-and the stages after it rerun.
+and the stages after it rerun. The filled CSV is read and checked in
+:mod:`trapline.identify.decisions`.
 """
 
 from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
+from trapline.identify.decisions import (
+    DECISION_COLUMNS,
+    DECISIONS,
+    DecisionContext,
+    DecisionsError,
+    ReviewDecisions,
+    read_decisions,
+)
 from trapline.io import write_atomic
 
-DECISIONS = ("same", "different", "unsure", "new")
-DECISION_COLUMNS = ["crop_id", "proposed_individual", "decision", "new_name", "note"]
-
-
-class DecisionsError(ValueError):
-    """The decisions CSV cannot be applied as it is."""
-
-
-@dataclass(frozen=True)
-class ReviewDecisions:
-    """What people decided, ready for the identify stage.
-
-    Args:
-        forced: crop → individual a person confirmed or named.
-        forbidden: (crop, individual) pairs a person rejected.
-    """
-
-    forced: dict[str, str] = field(default_factory=dict)
-    forbidden: frozenset[tuple[str, str]] = frozenset()
-
-
-def read_decisions(path: str | Path | None) -> ReviewDecisions:
-    """Read a filled decisions CSV (None: no review yet).
-
-    Raises:
-        DecisionsError: naming the file, the line and the fix.
-    """
-    if path is None:
-        return ReviewDecisions()
-    path = Path(path)
-    if not path.is_file():
-        raise DecisionsError(
-            f"config key 'identify.decisions' = {str(path)!r}: no such file; fill in "
-            "the review/decisions.csv the identify stage wrote and point the key at it"
-        )
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = {"crop_id", "proposed_individual", "decision"} - set(table.columns)
-    if missing:
-        raise DecisionsError(f"decisions {path}: missing column(s) {sorted(missing)}")
-    forced: dict[str, str] = {}
-    forbidden: set[tuple[str, str]] = set()
-    for line, row in enumerate(table.to_dict("records"), start=2):
-        decision = row["decision"].strip().lower()
-        crop, proposed = row["crop_id"].strip(), row["proposed_individual"].strip()
-        name = row.get("new_name", "").strip()
-        if decision in ("", "unsure"):
-            continue
-        if decision not in DECISIONS:
-            raise DecisionsError(
-                f"decisions {path}, line {line}: decision {row['decision']!r}; write "
-                f"one of {', '.join(DECISIONS)} (or leave it empty)"
-            )
-        if decision == "same":
-            forced[crop] = proposed
-        elif decision == "different":
-            forbidden.add((crop, proposed))
-        elif not name:
-            raise DecisionsError(
-                f"decisions {path}, line {line}: decision 'new' needs a new_name"
-            )
-        else:
-            forced[crop] = name
-            forbidden.add((crop, proposed))
-    return ReviewDecisions(forced, frozenset(forbidden))
+__all__ = [  # the decisions are read where they were always imported from
+    "DECISIONS",
+    "DECISION_COLUMNS",
+    "DecisionContext",
+    "DecisionsError",
+    "ReviewDecisions",
+    "read_decisions",
+    "review_queue",
+    "write_review",
+]
 
 
 def review_queue(
@@ -150,7 +105,9 @@ def write_review(
 
 
 def _figure(image: Path, sheet: Path, caption: str) -> str:
-    src = html.escape(os.path.relpath(image, sheet.parent))
+    """An image beside its caption; the path a URL (``#``, ``%``, spaces encoded)."""
+    relative = Path(os.path.relpath(image, sheet.parent)).as_posix()
+    src = html.escape(quote(relative))
     return (
         f'<figure><img src="{src}" loading="lazy">'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"

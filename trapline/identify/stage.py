@@ -1,7 +1,8 @@
 """The identify rule end to end: inputs in, identities, candidates and review out.
 
 Glue only: it reads the tables, turns embeddings (when configured) into global
-candidates with faiss, applies people's review decisions, runs :func:`identify`,
+candidates with faiss, applies people's review decisions (checked against the
+season's crops, the catalogue and the previous run), runs :func:`identify`,
 links the two flanks of animals caught by paired cameras, and writes the outputs.
 The previous run's identities are kept beside the outputs (``identify/
 registry.parquet``, not a Snakemake output, which Snakemake would delete before
@@ -21,9 +22,10 @@ import pandas as pd
 from trapline.embed import load_embeddings
 from trapline.identify import CANDIDATE_COLUMNS, IdentifySettings, identify
 from trapline.identify.catalogue import read_catalogue
+from trapline.identify.decisions import DecisionContext, read_decisions
 from trapline.identify.flanks import link_flanks, simultaneous_pairs
 from trapline.identify.matching import IndexSettings, top_candidates
-from trapline.identify.review import read_decisions, review_queue, write_review
+from trapline.identify.review import review_queue, write_review
 from trapline.io import write_atomic
 from trapline.tables import CROPS, IDENTITIES, IMAGES
 
@@ -80,11 +82,13 @@ def identify_stage(
             out.review_decisions,
         )
         return
-    decisions = read_decisions(inputs.decisions)
     registry = out.identities.parent / "identify" / "registry.parquet"
     previous = pd.read_parquet(registry) if registry.is_file() else None
     catalogue = read_catalogue(inputs.catalogue)
     known = set(catalogue["individual_id"])  # the user's catalogue, before review
+    decisions = read_decisions(
+        inputs.decisions, _decision_context(crops, settings, known, previous)
+    )
     catalogue = _with_reviewed(catalogue, crops, decisions.forced, previous, inputs)
     candidates, reference_scores = _global_scores(
         inputs, crops, catalogue, index, top_k
@@ -149,6 +153,25 @@ def _write(
     write_atomic(out.candidates, lambda tmp: candidates.to_parquet(tmp))
     text = json.dumps(report, indent=2, default=str)
     write_atomic(out.calibration, lambda tmp: Path(tmp).write_text(text))
+
+
+def _decision_context(
+    crops: pd.DataFrame,
+    settings: IdentifySettings,
+    catalogue: set[str],
+    previous: pd.DataFrame | None,
+) -> DecisionContext:
+    """What a decisions file is checked against: this season's crops and animals."""
+    return DecisionContext(
+        species=dict(zip(crops["crop_id"], crops["species"], strict=True)),
+        target_species=frozenset(settings.target_species),
+        catalogue=frozenset(catalogue),
+        previous=(
+            {}
+            if previous is None
+            else dict(zip(previous["crop_id"], previous["individual_id"], strict=True))
+        ),
+    )
 
 
 def _with_reviewed(
