@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, snakemake
+from conftest import ROOT, snakemake, snakemake_command
 
 pytestmark = pytest.mark.slow
 
@@ -88,6 +92,21 @@ def test_misspelt_key_stops_the_run_naming_it(tmp_path):
     done = snakemake(tmp_path, "-n", config=path)
     assert done.returncode != 0
     assert "unknown key 'timzone': did you mean 'timezone'?" in done.stdout
+
+
+@pytest.mark.parametrize("key", ["timezone", "target_species"])
+def test_a_users_config_lacking_a_required_key_is_not_filled_from_the_template(
+    key, tmp_path
+):
+    """config/config.yaml (the template) is not merged under a --configfile: its
+    Etc/GMT-1 and Lynx lynx must not run silently for a user who left them out."""
+    config = yaml.safe_load((ROOT / "tests/config/config.yaml").read_text())
+    del config[key]
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(config))
+    done = snakemake(tmp_path, "-n", config=path)
+    assert done.returncode != 0
+    assert f"missing key '{key}'" in done.stdout + done.stderr
 
 
 def test_bad_stations_cell_stops_the_run_naming_file_row_column(season_run, tmp_path):
@@ -184,3 +203,39 @@ def test_review_decisions_rerun_only_identification_and_are_applied(season_run):
         identities.set_index("crop_id").loc[others.index, "track_id"] != track
     ]
     assert (after.loc[others.index, "individual_id"] == others).all()
+
+
+def test_identify_killed_mid_cache_write_reruns_to_a_clean_runs_identities(
+    season_run, tmp_path
+):
+    """SIGKILL while identification writes its caches; the rerun (with whatever the
+    kill left in identify/cache/) gives the identities of an uninterrupted run."""
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    for workdir in (clean, killed):
+        shutil.copytree(season_run, workdir, symlinks=True)
+        shutil.rmtree(workdir / ".test/results/identify/cache")
+    identities = ".test/results/identities.parquet"
+    done = snakemake(clean, "--forcerun", identities)
+    assert done.returncode == 0, done.stderr[-3000:]
+    cache = killed / ".test/results/identify/cache"
+    process = subprocess.Popen(
+        snakemake_command(killed, "--forcerun", identities),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline, stopped = time.monotonic() + 600, False
+    while time.monotonic() < deadline and process.poll() is None:
+        if cache.is_dir() and len(list(cache.iterdir())) >= 3:
+            os.killpg(process.pid, signal.SIGKILL)
+            stopped = True
+            break
+        time.sleep(0.01)
+    process.wait()
+    assert stopped, "identify finished before it could be killed"
+    assert snakemake(killed, "--unlock").returncode == 0
+    done = snakemake(killed)
+    assert done.returncode == 0, done.stderr[-3000:]
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(killed / identities), pd.read_parquet(clean / identities)
+    )

@@ -87,8 +87,12 @@ INVENTORY = Table(
         Column("make", pa.string(), "EXIF Make"),
         Column("model", pa.string(), "EXIF Model"),
         Column("serial", pa.string(), "camera serial number (EXIF or maker notes)"),
-        Column("width", pa.int32(), "image width in pixels"),
-        Column("height", pa.int32(), "image height in pixels"),
+        Column(
+            "width",
+            pa.int32(),
+            "image width in pixels, upright (EXIF orientation applied)",
+        ),
+        Column("height", pa.int32(), "image height in pixels, upright"),
         Column(
             "trigger_mode",
             pa.string(),
