@@ -49,3 +49,17 @@ def test_linking_merges_new_flanks_and_prefers_catalogue_names():
     assert ids["l1"] == ids["r1"] == "NEW0002"
     assert ids["l2"] == "LYX001"
     assert ids["k2"] == "LYX002" and len(conflicts) == 1
+
+
+def test_a_name_given_in_review_survives_a_flank_link():
+    """Linked with a provisional id, the reviewer's name is kept (it sorted after
+    ``NEW…`` and was replaced before)."""
+    identities = pd.DataFrame(
+        {
+            "crop_id": ["l1", "r1"],
+            "individual_id": ["Tom", "NEW0002"],
+            "is_new": [True, True],
+        }
+    )
+    linked, _ = link_flanks(identities, [("l1", "r1")])
+    assert set(linked["individual_id"]) == {"Tom"}

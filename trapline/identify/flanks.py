@@ -12,8 +12,11 @@ a catalogue individual takes the catalogue's name.
 from __future__ import annotations
 
 import logging
+import re
 
 import pandas as pd
+
+from trapline.identify.clusters import NEW_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,14 @@ def simultaneous_pairs(
     return pairs
 
 
+def _rank(name: str, known: set[str]) -> int:
+    """Which name two linked individuals keep: a catalogue individual's, then a
+    name a person gave in review, then a provisional ``NEW…`` id."""
+    if name in known:
+        return 0
+    return 2 if re.fullmatch(rf"{NEW_PREFIX}\d+", name) else 1
+
+
 def link_flanks(
     identities: pd.DataFrame, pairs: list[tuple[str, str]]
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -75,9 +86,7 @@ def link_flanks(
         if ra in known and rb in known:
             conflicts.append(f"{a} ({ra}) and {b} ({rb}) were captured together")
             continue
-        keep, drop = (
-            (ra, rb) if ra in known or (rb not in known and ra < rb) else (rb, ra)
-        )
+        keep, drop = sorted((ra, rb), key=lambda name: (_rank(name, known), name))
         parent[drop] = keep
     linked = identities.copy()
     linked["individual_id"] = linked["individual_id"].map(find)
