@@ -129,7 +129,10 @@ def _copy_frames(season, images, root, size_from, size):
         if rel >= size_from:
             frame = cv2.resize(frame, size, interpolation=cv2.INTER_CUBIC)
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(root / rel), frame, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        # imencode, not imwrite: YOLOv5 (imported by other tests of the session)
+        # replaces cv2.imwrite with a two-argument function.
+        ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        (root / rel).write_bytes(data.tobytes())
         sizes[rel] = (frame.shape[1], frame.shape[0])
     return images.assign(
         width=images["path"].map(lambda p: sizes[p][0]),
