@@ -19,11 +19,21 @@ from trapline.identify import (
     constrained_clusters,
     identify,
     link_tracks,
+    scoring,
     stable_ids,
 )
+from trapline.identify.background import build_backgrounds
+from trapline.identify.calibration import fit_calibration
 from trapline.identify.catalogue import read_catalogue
+from trapline.identify.decide import new_individuals
+from trapline.identify.features import reference_features
+from trapline.identify.localfeatures import Features
+from trapline.identify.progress import Progress
 from trapline.identify.review import DecisionsError
+from trapline.identify.scoring import PairCache, catalogue_index, crop_pairs
+from trapline.identify.shortlist import ShortlistSettings, top_owners
 from trapline.identify.stage import IdentifyInputs, IdentifyOutputs, identify_stage
+from trapline.identify.store import CropStore
 from trapline.simulate import SeasonSettings, simulate_season
 
 PADDING = 0.05
@@ -416,3 +426,196 @@ def test_the_stage_checks_decisions_and_accepts_a_file_applied_before(season, tm
         after = stage(decisions)
         assert after.loc[new.name, "individual_id"] == "Tom"
         assert after.loc[new.name, "source"] == "review"
+
+
+# --- the shortlist: which pairs are verified ---------------------------------
+
+
+def test_descriptor_votes_put_the_true_individual_first_on_the_tiny_season(season):
+    """Weight-free retrieval: each crop's best-voted reference (of all 8, either
+    flank) is of its true individual, so a shortlist of k ≥ 1 keeps it."""
+    local = IdentifySettings().local
+    lynx = season["crops"][season["crops"]["species"] == "Lynx lynx"]
+    catalogue = season["catalogue"]
+    known = lynx[lynx["true_id"].isin(set(catalogue["individual_id"]))]
+    backgrounds = build_backgrounds(
+        season["images"], season["crops"], season["root"] / "images", local
+    )
+    store = CropStore(known, season["images"], season["work"], backgrounds, local)
+    refs = reference_features(catalogue, local)
+    index = catalogue_index(catalogue["ref_id"].tolist(), refs, ShortlistSettings())
+    individuals = catalogue["individual_id"].to_numpy()
+    feats = store.load(known["crop_id"].tolist())
+    hits = []
+    for crop_id, true_id in zip(known["crop_id"], known["true_id"], strict=True):
+        votes = index.votes(feats[crop_id].descriptors, len(catalogue))
+        top = top_owners(votes, np.ones(len(catalogue), bool), 1)
+        hits.append(len(top) == 1 and individuals[top[0]] == true_id)
+    assert len(hits) >= 20
+    assert np.mean(hits) >= 0.9
+
+
+def test_an_incremental_run_equals_a_fresh_run_with_the_shortlist(
+    season, tmp_path, caplog
+):
+    """Shortlists depend only on a crop's own features and the catalogue, so a
+    rerun verifies the same pairs (read back from both pair caches)."""
+    tight = ShortlistSettings(
+        references=2, individuals=1, verify_all_max_refs=0, tracks=2
+    )
+    crops, images = season["crops"], season["images"]
+    later = images.sort_values("datetime")["image_id"].iloc[-6:]
+    cache = tmp_path / "cache"
+    first = run(season, *_without(season, later), feature_cache=cache, shortlist=tight)
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    again = run(season, feature_cache=cache, previous=first.identities, shortlist=tight)
+    [(now, cached)] = _verified(caplog)
+    assert cached > 0
+    assert len(again.candidates) == now + cached
+    assert again.candidates.groupby("crop_id").size().max() <= 4  # 2 refs/flank
+    reps = [
+        r for r in caplog.records if "representative pairs verified" in r.getMessage()
+    ]
+    assert "from cache" in reps[-1].getMessage()
+    fresh = run(season, feature_cache=None, previous=first.identities, shortlist=tight)
+    pd.testing.assert_frame_equal(again.identities, fresh.identities)
+    pd.testing.assert_frame_equal(again.candidates, fresh.candidates)
+    assert len(crops) > len(first.identities)
+
+
+def coat(rng: np.random.Generator, n: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    """An animal's spots: positions in a 256 px tall box and RootSIFT-like vectors."""
+    xy = rng.uniform((0, 0), (380, 256), (n, 2))
+    raw = rng.gamma(0.3, size=(n, 128))
+    return xy, np.sqrt(raw / raw.sum(1, keepdims=True))
+
+
+def sighting(
+    rng: np.random.Generator, animal: tuple[np.ndarray, np.ndarray], key: str
+) -> Features:
+    """One picture of ``animal``: 70 % of its spots, moved by a small affine map,
+    their descriptors perturbed, and 40 unrelated keypoints of clutter."""
+    xy, desc = animal
+    keep = rng.random(len(xy)) < 0.7
+    angle, scale = rng.normal(0, 0.05), rng.uniform(0.9, 1.1)
+    rot = scale * np.array(
+        [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    )
+    moved = (
+        xy[keep] @ rot.T + rng.normal(0, 20, 2) + rng.normal(0, 1.5, (keep.sum(), 2))
+    )
+    noisy = np.abs(desc[keep] + rng.normal(0, 0.03, desc[keep].shape))
+    _, clutter = coat(rng, 40)
+    descriptors = np.vstack([noisy, clutter])
+    descriptors /= np.linalg.norm(descriptors, axis=1, keepdims=True)
+    points = np.vstack([moved, rng.uniform((0, 0), (380, 256), (40, 2))])
+    return Features(points.astype(np.float32), descriptors.astype(np.float32), key)
+
+
+@pytest.fixture
+def count_verified(monkeypatch):
+    """Pairs given to geometric verification, counted."""
+    counted = [0]
+    real = scoring.verify_many
+
+    def counting(query, others, settings):
+        counted[0] += len(others)
+        return real(query, others, settings)
+
+    monkeypatch.setattr(scoring, "verify_many", counting)
+    return counted
+
+
+def synthetic_scores(n_animals: int, seed: int, shortlist: ShortlistSettings):
+    """A catalogue of ``n_animals`` × 2 references and 5 crops per animal."""
+    rng = np.random.default_rng(seed)
+    animals = [coat(rng) for _ in range(n_animals)]
+    rows, refs, crops = [], {}, {}
+    for a, animal in enumerate(animals):
+        for r in range(2):
+            ref_id = f"A{a:03d}-ref{r}"
+            refs[ref_id] = sighting(rng, animal, ref_id)
+            rows.append((ref_id, f"A{a:03d}", "left"))
+        for c in range(5):
+            crops[f"A{a:03d}-crop{c}"] = sighting(rng, animal, f"A{a:03d}-crop{c}")
+    catalogue = pd.DataFrame(rows, columns=["ref_id", "individual_id", "flank"])
+    crop_ids = sorted(crops)
+    allowed = dict.fromkeys(crop_ids, np.ones(len(catalogue), bool))
+    return crop_pairs(
+        crop_ids, CropStore.of(crops), catalogue, refs, None, allowed, shortlist,
+        IdentifySettings().local, PairCache(None),
+    )  # fmt: skip
+
+
+def test_crop_verification_grows_with_the_season_not_its_square(count_verified):
+    """4× the crops and 4× the catalogue: the full cross join verifies 16× the
+    pairs, the shortlist about 4×, and the right reference stays on it."""
+    shortlist = ShortlistSettings(references=3, individuals=1, verify_all_max_refs=0)
+    counts, right = [], []
+    for n_animals in (6, 24):
+        count_verified[0] = 0
+        pairs = synthetic_scores(n_animals, seed=n_animals, shortlist=shortlist)
+        counts.append(count_verified[0])
+        best = pairs.loc[pairs.groupby("crop_id")["inliers"].idxmax()]
+        right.append((best["ref_id"].str[:4] == best["crop_id"].str[:4]).mean())
+    assert counts[0] == 6 * 5 * 3  # 3 best-voted references per crop, no more
+    assert counts[1] / counts[0] <= 5
+    assert min(right) >= 0.95
+
+
+@pytest.mark.parametrize("nearest", ["votes", "embeddings"])
+def test_new_animal_verification_grows_with_the_tracks_not_their_square(
+    count_verified, nearest
+):
+    """Unmatched tracks are compared with their nearest tracks only (by
+    descriptor votes, or by embedding when crops have one): 4× the tracks verify
+    about 4× the pairs (not 16×), and the animals come out whole."""
+    calibration = fit_calibration(
+        pd.DataFrame(
+            {"same": [True] * 4 + [False] * 8, "inliers": [30, 50, 60, 80] + [0] * 8}
+        ),
+        0.95,
+        uses_global=False,
+    )
+    shortlist = ShortlistSettings(tracks=4)
+    counts = []
+    for n_animals in (6, 24):
+        rng = np.random.default_rng(n_animals)
+        feats, rows, vectors = {}, [], {}
+        for a in range(n_animals):
+            animal, centre = coat(rng), rng.normal(size=16)
+            for t in range(4):
+                crop_id = f"A{a:03d}-{t}"
+                feats[crop_id] = sighting(rng, animal, crop_id)
+                vectors[crop_id] = centre + rng.normal(0, 0.3, 16)
+                rows.append((crop_id, f"img-{crop_id}", f"track-{crop_id}", "unknown"))
+        tracks = pd.DataFrame(
+            rows, columns=["crop_id", "image_id", "track_id", "motion_flank"]
+        )
+        count_verified[0] = 0
+        groups = new_individuals(
+            list(tracks["track_id"]), tracks, CropStore.of(feats), calibration, 1,
+            IdentifySettings().local, shortlist,
+            embeddings=vectors if nearest == "embeddings" else None,
+        )  # fmt: skip
+        counts.append(count_verified[0])
+        assert counts[-1] <= 4 * n_animals * shortlist.tracks
+        assert sorted(groups) == [
+            [f"track-A{a:03d}-{t}" for t in range(4)] for a in range(n_animals)
+        ]
+    assert counts[1] / counts[0] <= 5
+
+
+def test_progress_says_how_much_is_done_its_rate_and_what_remains(caplog):
+    now = [0.0]
+    progress = Progress("verification", 100, "crops", clock=lambda: now[0])
+    caplog.set_level(logging.INFO, logger="trapline.identify.progress")
+    for _ in range(100):
+        now[0] += 0.5
+        progress.advance()
+    progress.finish()
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 5  # every 10 s of a 50 s run, then the summary
+    assert lines[0] == "verification: 20/100 crops (20 %), 2.0 crops/s, about 40 s left"
+    assert lines[-1] == "verification: 100 crops in 50 s"

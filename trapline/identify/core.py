@@ -12,16 +12,12 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pandas as pd
 
 from trapline.identify.background import build_backgrounds
-from trapline.identify.cache import load_parquet, save_parquet
-from trapline.identify.calibration import (
-    Calibration,
-    catalogue_pairs,
-    fit_calibration,
-)
+from trapline.identify.calibration import Calibration, fit_calibration
 from trapline.identify.clusters import stable_ids
 from trapline.identify.decide import (
     candidate_table,
@@ -29,14 +25,18 @@ from trapline.identify.decide import (
     majority,
     new_individuals,
 )
-from trapline.identify.features import crop_features, reference_features
-from trapline.identify.localfeatures import (
-    Features,
-    FeatureSettings,
-    verify,
-    verify_many,
-)
+from trapline.identify.features import reference_features
+from trapline.identify.localfeatures import Features, FeatureSettings
 from trapline.identify.matching import IndexSettings
+from trapline.identify.progress import Progress
+from trapline.identify.scoring import (
+    PairCache,
+    allowed_references,
+    catalogue_pair_counts,
+    crop_pairs,
+)
+from trapline.identify.shortlist import DEFAULT_SHORTLIST, ShortlistSettings
+from trapline.identify.store import CropStore
 from trapline.identify.tracks import link_tracks
 from trapline.tables import IDENTITIES
 
@@ -106,18 +106,6 @@ class Identification:
     calibration: dict
 
 
-def _catalogue_pairs(
-    catalogue: pd.DataFrame, refs: dict[str, Features], settings: FeatureSettings
-) -> pd.DataFrame:
-    """Labelled same-flank reference pairs with their inlier counts."""
-    pairs = catalogue_pairs(catalogue)
-    pairs["inliers"] = [
-        verify(refs[a], refs[b], settings)
-        for a, b in zip(pairs["ref_a"], pairs["ref_b"], strict=True)
-    ]
-    return pairs
-
-
 def _with_global(pairs: pd.DataFrame, reference_scores: pd.DataFrame) -> pd.DataFrame:
     """Attach the global score of each pair, given in either order."""
     both = pd.concat(
@@ -138,14 +126,20 @@ def _with_global(pairs: pd.DataFrame, reference_scores: pd.DataFrame) -> pd.Data
 def _scores(
     target: pd.DataFrame,
     catalogue: pd.DataFrame,
-    crop_feats: dict[str, Features],
+    store: CropStore,
     refs: dict[str, Features],
     candidates: pd.DataFrame | None,
     calibration: Calibration,
     settings: FeatureSettings,
     pair_cache: Path | None = None,
+    shortlist: ShortlistSettings = DEFAULT_SHORTLIST,
+    allowed: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Every verified (crop, reference) pair with inliers and probability.
+
+    Which pairs: the embedding search's top-k (``candidates``); without it each
+    crop's shortlist by descriptor votes (:mod:`trapline.identify.shortlist`),
+    or every reference of a small catalogue.
 
     Geometric verification is the costly step of a rerun; with ``pair_cache`` the
     inlier counts of pairs verified before are read back, so a rerun after a new
@@ -153,50 +147,30 @@ def _scores(
     same two features: it is keyed by both features' keys, which name the crop,
     the reference, the feature settings and the background that masked the crop
     (new frames at a deployment change its background, hence its crops' features
-    and every count of theirs).
+    and every count of theirs). A crop's shortlist depends only on its own
+    features and the catalogue, so a rerun shortlists it as before.
+
+    Args:
+        allowed: crop → the catalogue rows the shortlist may spend its places
+            on (default: all).
     """
-    if candidates is None:
-        pairs = target[["crop_id"]].merge(catalogue[["ref_id"]], how="cross")
-        pairs["global_score"] = np.nan
-    else:
-        pairs = candidates[candidates["crop_id"].isin(target["crop_id"])]
-        pairs = pairs[["crop_id", "ref_id", "global_score"]].copy()
-    pairs["crop_key"] = [crop_feats[c].key for c in pairs["crop_id"]]
-    pairs["ref_key"] = [refs[r].key for r in pairs["ref_id"]]
-    known = _read_pairs(pair_cache)
-    pairs = pairs.merge(known, on=["crop_key", "ref_key"], how="left")
-    todo = pairs[pairs["inliers"].isna()]
-    for crop_id, group in todo.groupby("crop_id", sort=False):
-        counts = verify_many(
-            crop_feats[crop_id], [refs[r] for r in group["ref_id"]], settings
-        )
-        pairs.loc[group.index, "inliers"] = counts
-    log.info(
-        "pairs verified now: %d, from cache: %d", len(todo), len(pairs) - len(todo)
-    )
-    pairs["inliers"] = pairs["inliers"].astype(int)
-    if pair_cache is not None:
-        save_parquet(pair_cache, pairs[["crop_id", "ref_id", *_PAIR_COLUMNS]])
-    pairs = pairs.drop(columns=["crop_key", "ref_key"])
+    crop_ids = target["crop_id"].tolist()
+    if candidates is not None:
+        candidates = candidates[candidates["crop_id"].isin(set(crop_ids))]
+    if allowed is None:
+        allowed = dict.fromkeys(crop_ids, np.ones(len(catalogue), bool))
+    cache = PairCache(pair_cache)
+    pairs = crop_pairs(
+        crop_ids, store, catalogue, refs, candidates, allowed, shortlist, settings,
+        cache,
+    )  # fmt: skip
+    log.info("pairs verified now: %d, from cache: %d", cache.verified, cache.reused)
+    cache.save()
     pairs["probability"] = calibration.probability(
         pairs["inliers"].to_numpy(), pairs["global_score"].to_numpy()
     )
     meta = catalogue.set_index("ref_id")[["individual_id", "flank"]]
     return pairs.join(meta, on="ref_id")
-
-
-_PAIR_COLUMNS = ["crop_key", "ref_key", "inliers"]
-
-
-def _read_pairs(path: Path | None) -> pd.DataFrame:
-    """Inlier counts cached by an earlier run, by the keys of the two features.
-
-    A cache of another layout (before the keys) or an unreadable one is empty.
-    """
-    cached = load_parquet(path, _PAIR_COLUMNS)
-    if cached is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in _PAIR_COLUMNS})
-    return cached.drop_duplicates(["crop_key", "ref_key"])
 
 
 def identify(
@@ -213,6 +187,9 @@ def identify(
     forbidden: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
     forced: dict[str, str] | None = None,
     feature_cache: Path | None = None,
+    shortlist: ShortlistSettings = DEFAULT_SHORTLIST,
+    embeddings: dict[str, np.ndarray] | None = None,
+    threads: int | None = None,
 ) -> Identification:
     """Identify every target-species crop.
 
@@ -225,15 +202,23 @@ def identify(
             background is estimated and masked out; without it, the box
             interior is used.
         candidates: ``crop_id, ref_id, global_score`` (top-k of a global
-            search); None compares every crop with every reference.
+            search); None shortlists references by descriptor votes.
         reference_scores: ``ref_a, ref_b, global_score`` for same-flank
             catalogue pairs; required with ``candidates`` so the fused score is
             calibrated like the local one.
         previous: the previous run's identities; provisional IDs are kept.
         forbidden: (crop, individual) pairs a person rejected.
         forced: crop → individual a person confirmed (source ``review``).
-        feature_cache: folder for per-crop features and backgrounds.
+        feature_cache: folder for per-crop features and backgrounds (and the
+            verified pairs); with it, crops' features are read back in batches
+            instead of all held in memory.
+        shortlist: how many pairs are verified (not yet a config section).
+        embeddings: crop → embedding vector; with them unmatched tracks are
+            compared with their nearest tracks by embedding.
+        threads: faiss threads (None: faiss's default, every core).
     """
+    if threads is not None:
+        faiss.omp_set_num_threads(max(1, threads))
     if candidates is not None and reference_scores is None:
         raise ValueError(
             "candidates with global scores need reference_scores (global scores of "
@@ -244,16 +229,27 @@ def identify(
     target = crops[crops["species"].isin(settings.target_species)]
     target = target.sort_values("crop_id", ignore_index=True)
     local = settings.local
+    progress = Progress("backgrounds", images["deployment_id"].nunique(), "deployments")
     backgrounds = (
         build_backgrounds(images, crops, images_root, local, feature_cache)
         if images_root is not None
         else {}
     )
-    crop_feats = crop_features(
-        target, images, crops_root, backgrounds, local, feature_cache
-    )
+    progress.advance(progress.total)
+    progress.finish()
+    store = CropStore(
+        target, images, crops_root, backgrounds, local, feature_cache,
+        shortlist.batch,
+    )  # fmt: skip
+    progress = Progress("reference features", len(catalogue), "references")
     refs = reference_features(catalogue, local, feature_cache)
-    pairs = _catalogue_pairs(catalogue, refs, local)
+    progress.advance(len(catalogue))
+    progress.finish()
+    ref_pairs = PairCache(
+        feature_cache / "pairs-catalogue.parquet" if feature_cache else None
+    )
+    pairs = catalogue_pair_counts(catalogue, refs, local, ref_pairs)
+    ref_pairs.save()
     precision = settings.target_precision
     local_cal = fit_calibration(pairs, precision, uses_global=False)
     fused_cal = (
@@ -262,10 +258,11 @@ def identify(
         else local_cal
     )
     pair_cache = feature_cache / "pairs.parquet" if feature_cache else None
-    scores = _scores(
-        target, catalogue, crop_feats, refs, candidates, fused_cal, local, pair_cache
-    )
     tracks = link_tracks(target, images)
+    scores = _scores(
+        target, catalogue, store, refs, candidates, fused_cal, local, pair_cache,
+        shortlist, allowed_references(tracks, catalogue, forbidden),
+    )  # fmt: skip
     decided = decide_tracks(scores, tracks, fused_cal.threshold, forbidden)
 
     by_track = tracks.groupby("track_id")
@@ -275,9 +272,14 @@ def identify(
         if any(c in forced for c in g["crop_id"])
     }
     open_tracks = [t for t in by_track.groups if t not in decided | forced_track]
-    clusters = new_individuals(
-        open_tracks, tracks, crop_feats, local_cal, settings.representatives, local
+    track_pairs = PairCache(
+        feature_cache / "pairs-tracks.parquet" if feature_cache else None
     )
+    clusters = new_individuals(
+        open_tracks, tracks, store, local_cal, settings.representatives, local,
+        shortlist, track_pairs, embeddings,
+    )  # fmt: skip
+    track_pairs.save()
     prev = {} if previous is None else previous[previous["is_new"].astype(bool)]
     prev = (
         dict(zip(prev["crop_id"], prev["individual_id"], strict=True))

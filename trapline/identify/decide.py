@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trapline.identify import trackgraph as graph
 from trapline.identify.calibration import Calibration
 from trapline.identify.clusters import constrained_clusters
-from trapline.identify.localfeatures import Features, FeatureSettings, verify_many
+from trapline.identify.localfeatures import FeatureSettings
+from trapline.identify.progress import Progress
+from trapline.identify.scoring import PairCache
+from trapline.identify.shortlist import DEFAULT_SHORTLIST, ShortlistSettings
+from trapline.identify.store import CropStore
 
 CANDIDATE_COLUMNS = [
     "crop_id", "rank", "individual_id", "ref_id", "global_score", "inliers",
@@ -64,41 +69,72 @@ def decide_tracks(
 def new_individuals(
     open_tracks: list[str],
     tracks: pd.DataFrame,
-    crop_feats: dict[str, Features],
+    store: CropStore,
     calibration: Calibration,
     representatives: int,
     local: FeatureSettings,
+    shortlist: ShortlistSettings = DEFAULT_SHORTLIST,
+    cache: PairCache | None = None,
+    embeddings: dict[str, np.ndarray] | None = None,
 ) -> list[list[str]]:
     """Unmatched tracks grouped into animals (lists of track ids).
 
     Each track is represented by its crops with most keypoints; a pair of tracks
-    scores the best verification among their representatives.
+    scores the best verification among their representatives. Only the pairs of
+    a sparse graph are verified: each track's ``shortlist.tracks`` nearest
+    allowed tracks, by embedding when every crop has one, by descriptor votes
+    otherwise (every allowed pair when the season is that small, or with
+    ``tracks: 0``). Then, for up to ``shortlist.closure_rounds`` rounds, tracks
+    that share a strong neighbour are verified too (see
+    :func:`~trapline.identify.trackgraph.closure`), so an animal's tracks end
+    up densely verified. The clustering sees exactly the verified pairs.
+
+    Args:
+        store: the crops' features.
+        cache: verified representative pairs, kept across runs.
+        embeddings: crop → embedding vector, when there are embeddings.
     """
-    members = tracks[tracks["track_id"].isin(open_tracks)].copy()
-    members["n"] = [len(crop_feats[c]) for c in members["crop_id"]]
-    reps = (
-        members.sort_values(["n", "crop_id"], ascending=[False, True])
-        .groupby("track_id", sort=True)
-        .head(representatives)
-    )
-    rep_ids = reps["crop_id"].tolist()
-    rep_track = reps["track_id"].tolist()
-    best: dict[tuple[str, str], int] = {}
-    for i, crop_id in enumerate(rep_ids[:-1]):
-        others = [crop_feats[c] for c in rep_ids[i + 1 :]]
-        counts = verify_many(crop_feats[crop_id], others, local)
-        for t, n in zip(rep_track[i + 1 :], counts, strict=True):
-            a, b = sorted((rep_track[i], t))
-            if a != b:
-                best[(a, b)] = max(best.get((a, b), 0), int(n))
-    keys = list(best)
-    prob = calibration.probability(np.array([best[k] for k in keys]))
-    pairs = dict(zip(keys, prob.tolist(), strict=True))
+    members = tracks[tracks["track_id"].isin(open_tracks)]
+    items = sorted(open_tracks)
+    rep_of = graph.representatives(members, store.sizes, representatives)
+    reps = [rep_of[t] for t in items]
     images = members.groupby("track_id")["image_id"].apply(set).to_dict()
     flanks = members.groupby("track_id")["motion_flank"].first().to_dict()
-    return constrained_clusters(
-        sorted(open_tracks), pairs, calibration.threshold, images, flanks
-    )
+    links = graph.Links([images[t] for t in items], [flanks[t] for t in items])
+    k = shortlist.tracks
+    crops_of = members.groupby("track_id")["crop_id"].apply(list).to_dict()
+    if k <= 0 or len(items) <= k + 1:
+        edges = graph.every_pair(links)
+    elif embeddings is not None and all(c in embeddings for c in members["crop_id"]):
+        vectors = np.stack(
+            [np.mean([embeddings[c] for c in crops_of[t]], axis=0) for t in items]
+        )
+        edges = graph.nearest_by_embedding(vectors, links, k)
+    else:
+        edges = graph.nearest_by_votes(reps, store, links, shortlist)
+    cache = cache or PairCache(None)
+    best = graph.verify_edges(edges, reps, store, local, cache)
+    prob = _probabilities(best, calibration)
+    for _ in range(shortlist.closure_rounds if 0 < k < len(items) - 1 else 0):
+        more = graph.closure(prob, calibration.threshold, links, k)
+        if not more:
+            break
+        best |= graph.verify_edges(more, reps, store, local, cache)
+        prob = _probabilities(best, calibration)
+    pairs = {(items[a], items[b]): p for (a, b), p in prob.items()}
+    progress = Progress("clustering", len(items), "tracks")
+    clusters = constrained_clusters(items, pairs, calibration.threshold, images, flanks)
+    progress.advance(len(items))
+    progress.finish(f"{len(pairs)} verified pairs, {len(clusters)} groups")
+    return clusters
+
+
+def _probabilities(
+    best: dict[tuple[int, int], int], calibration: Calibration
+) -> dict[tuple[int, int], float]:
+    keys = sorted(best)
+    prob = calibration.probability(np.array([best[e] for e in keys], dtype=float))
+    return dict(zip(keys, prob.tolist(), strict=True))
 
 
 def majority(values: list[str], default: str) -> str:
