@@ -46,6 +46,16 @@ def jpeg_bytes(
     return buf.getvalue()
 
 
+def claiming(data: bytes, width: int, height: int) -> bytes:
+    """A JPEG whose frame header (SOF) claims ``width``x``height`` pixels (a
+    decompression bomb by its header, or a damaged one)."""
+    out, i = bytearray(data), 2
+    while out[i + 1] not in (0xC0, 0xC1, 0xC2):
+        i += 2 + int.from_bytes(out[i + 2 : i + 4], "big")
+    out[i + 5 : i + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(out)
+
+
 def snakemake_command(
     workdir: Path, *args: str, config: Path | None = None
 ) -> list[str]:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from conftest import jpeg_bytes, write
+from conftest import claiming, jpeg_bytes, write
 from trapline.inventory import verdict
 from trapline.inventory.files import (
     SkippedPath,
@@ -57,15 +57,6 @@ EXPECTED = {
     "ST01/A/IMG_0008.JPG": Reason.OUTSIDE_DEPLOYMENT,
     "ST01/B/IMG_0009.JPG": Reason.OUTSIDE_DEPLOYMENT,
 }
-
-
-def claiming(data: bytes, width: int, height: int) -> bytes:
-    """``data`` with its frame header (SOF) patched to claim ``width``x``height``."""
-    out, i = bytearray(data), 2
-    while out[i + 1] not in (0xC0, 0xC1, 0xC2):
-        i += 2 + int.from_bytes(out[i + 2 : i + 4], "big")
-    out[i + 5 : i + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
-    return bytes(out)
 
 
 @pytest.fixture

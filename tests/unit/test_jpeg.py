@@ -1,6 +1,6 @@
 from PIL import Image, ImageFile
 
-from conftest import jpeg_bytes, write
+from conftest import claiming, jpeg_bytes, write
 from trapline.inventory.jpeg import check_jpeg, header_size
 from trapline.quarantine import Reason
 
@@ -35,15 +35,6 @@ def test_empty_and_not_jpeg(tmp_path):
 
 def test_unreadable(tmp_path):
     assert check_jpeg(tmp_path / "missing.JPG")[0] == Reason.UNREADABLE
-
-
-def claiming(data: bytes, width: int, height: int) -> bytes:
-    """``data`` with its frame header (SOF) patched to claim ``width``x``height``."""
-    out, i = bytearray(data), 2
-    while out[i + 1] not in (0xC0, 0xC1, 0xC2):
-        i += 2 + int.from_bytes(out[i + 2 : i + 4], "big")
-    out[i + 5 : i + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
-    return bytes(out)
 
 
 def test_header_claiming_a_decompression_bomb_is_too_large(tmp_path):

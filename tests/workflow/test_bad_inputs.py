@@ -25,21 +25,12 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import ROOT, snakemake
+from conftest import ROOT, claiming, snakemake
 
 pytestmark = pytest.mark.slow
 
 SEASON = Path(".test/season")
 NFD_STATION = unicodedata.normalize("NFD", "STÖ9")
-
-
-def claiming(data: bytes, width: int, height: int) -> bytes:
-    """A JPEG whose frame header (SOF) claims ``width``x``height`` pixels."""
-    out, i = bytearray(data), 2
-    while out[i + 1] not in (0xC0, 0xC1, 0xC2):
-        i += 2 + int.from_bytes(out[i + 2 : i + 4], "big")
-    out[i + 5 : i + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
-    return bytes(out)
 
 
 def reencoded(
