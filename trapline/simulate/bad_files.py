@@ -92,7 +92,7 @@ def _animals_after_retrieval(
         when = datetime.combine(
             day, time(minutes // 60, minutes % 60), cam.retrieval.tzinfo
         )
-        night, dimness = light_at(when, settings.difficulty)
+        night, _ = light_at(when, settings.difficulty)
         actor = Actor(
             "fox",
             derive(settings.seed, "bad-animal-look", k),
@@ -101,28 +101,35 @@ def _animals_after_retrieval(
             float(rng.uniform(0.3, 0.7)),
             Pose(phase=float(rng.uniform(0, 6.3)), night=night),
         )
-        spec = FrameSpec(
-            cam.station_index,
-            derive(settings.seed, "bad-animal-frame", k),
-            night,
-            dimness,
-            (actor,),
-        )
-        shots.append(
-            Shot(
-                cam.station,
-                cam.camera,
-                "outside_deployment",
-                when,
-                cam.extension,
-                REASONS["outside_deployment"],
-                stamp_for(cam, when),
-                spec,
-                (Truth("animal", FOX, None, None),),
-                frame=0,
-            )
-        )
+        frame_seed = derive(settings.seed, "bad-animal-frame", k)
+        truth = Truth("animal", FOX, None, None)
+        shots.append(_outside_deployment(cam, when, actor, frame_seed, truth, settings))
     return shots
+
+
+def _outside_deployment(
+    cam: Camera,
+    when: datetime,
+    actor: Actor,
+    frame_seed: int,
+    truth: Truth,
+    settings: SeasonSettings,
+) -> Shot:
+    """One rendered frame of ``actor`` taken outside ``cam``'s deployment window."""
+    night, dimness = light_at(when, settings.difficulty)
+    spec = FrameSpec(cam.station_index, frame_seed, night, dimness, (actor,))
+    return Shot(
+        cam.station,
+        cam.camera,
+        "outside_deployment",
+        when,
+        cam.extension,
+        REASONS["outside_deployment"],
+        stamp_for(cam, when),
+        spec,
+        (truth,),
+        frame=0,
+    )
 
 
 def plan_bad_files(settings: SeasonSettings, cameras: list[Camera]) -> list[Shot]:
@@ -163,31 +170,12 @@ def plan_bad_files(settings: SeasonSettings, cameras: list[Camera]) -> list[Shot
     for k in range(settings.bad_outside_deployment):
         cam = honest[int(rng.integers(len(honest)))]
         when = cam.setup - timedelta(days=1)
-        night, dimness = light_at(when, settings.difficulty)
         actor = Actor(
             "person", k, str(rng.choice(["left", "right"])), 4.0, 0.5, Pose(1.0)
         )
-        spec = FrameSpec(
-            cam.station_index,
-            derive(settings.seed, "test-shot", k),
-            night,
-            dimness,
-            (actor,),
-        )
-        shots.append(
-            Shot(
-                cam.station,
-                cam.camera,
-                "outside_deployment",
-                when,
-                cam.extension,
-                REASONS["outside_deployment"],
-                stamp_for(cam, when),
-                spec,
-                (Truth("person", HUMAN, None, None),),
-                frame=0,
-            )
-        )
+        frame_seed = derive(settings.seed, "test-shot", k)
+        truth = Truth("person", HUMAN, None, None)
+        shots.append(_outside_deployment(cam, when, actor, frame_seed, truth, settings))
     shots += _animals_after_retrieval(settings, honest)
     for k in range(settings.bad_unknown_station):
         cam = cameras[0]
