@@ -25,12 +25,11 @@ largest finished sizes and as a least-squares fit over all finished sizes.
 
 ``--embed-standin`` adds a second mode: a ViT-S/14 DINOv2 with random weights
 (``trapline.testing.standins.vit_standin``, built at 56 px) as ``embed.model``
-/ ``embed.weights``, so that candidates come from a faiss search over
-embeddings. The workflow cannot set the embedding input size (config ``embed``
-has only ``model``, ``weights``, ``batch_size``; the embed rule passes no
-``--image-size``), so timm resamples the stand-in's position embedding and the
-model runs at its default 518 px: about 1 s per crop on the 2-core VM, which
-makes this mode practical only for the small sizes on a CPU.
+/ ``embed.weights`` with ``embed.image_size: 56``, so that catalogue candidates
+come from the faiss top-k and unmatched tracks' neighbours from their mean
+embeddings. Random weights rank candidates by nothing an animal owns, so this
+mode measures cost (pairs, time, memory), not the accuracy a trained model
+would reach.
 
 Every run is appended to ``<out>/results.json``; the run's JSON and a markdown
 table are printed.
@@ -190,7 +189,7 @@ def write_config(folder: Path, mode: str, standin: Path | None) -> tuple[Path, P
     season = (folder / "season").resolve()
     results = (folder / f"results-{mode}").resolve()
     embed = (
-        {"model": STANDIN_MODEL, "weights": str(standin)}
+        {"model": STANDIN_MODEL, "weights": str(standin), "image_size": STANDIN_SIZE}
         if mode == "embed"
         else {"model": None}
     )
@@ -288,18 +287,38 @@ def benchmark_row(path: Path) -> dict[str, float]:
     return {k: float(row[k]) for k in ("s", "max_rss", "cpu_time", "mean_load")}
 
 
-PAIRS = re.compile(r"pairs verified now: (\d+)(?:, from cache: (\d+))?")
+PAIRS = re.compile(
+    r"(?P<kind>crop|catalogue) pairs verified now: (?P<now>\d+), "
+    r"from cache: (?P<cached>\d+)"
+    r"|(?P<rep_now>\d+) representative pairs verified now, "
+    r"(?P<rep_cached>\d+) from cache"
+)
 SUMMARY = re.compile(r"(\d+) crops: (\d+) individuals \((\d+) new\), (\d+) for review")
 
 
 def parse_log(path: Path) -> dict:
-    """What the identify log says about the work done (None where it is silent)."""
+    """What the identify log says about the work done (None where it is silent).
+
+    Pairs verified are counted by kind: crop × reference (matching), reference ×
+    reference (calibration) and track representatives (new individuals).
+    """
     text = path.read_text(errors="replace") if path.is_file() else ""
-    verified = [m.groups() for m in PAIRS.finditer(text)]
+    found = {"crop": 0, "catalogue": 0, "representative": 0}
+    cached = 0
+    seen = False
+    for m in PAIRS.finditer(text):
+        seen = True
+        if m["kind"]:
+            found[m["kind"]] += int(m["now"])
+            cached += int(m["cached"])
+        else:
+            found["representative"] += int(m["rep_now"])
+            cached += int(m["rep_cached"])
     summary = SUMMARY.findall(text)
     out = {
-        "pairs_verified": sum(int(v) for v, _ in verified) if verified else None,
-        "pairs_from_cache": sum(int(c or 0) for _, c in verified) if verified else None,
+        "pairs_verified": sum(found.values()) if seen else None,
+        "pairs_from_cache": cached if seen else None,
+        **{f"{k}_pairs": (v if seen else None) for k, v in found.items()},
         "individuals_found": None,
         "new_individuals": None,
         "for_review": None,

@@ -267,6 +267,8 @@ def embed_options(wildcards):
     )
     if embed["weights"]:
         options += f" --weights {shlex.quote(embed['weights'])}"
+    if embed["image_size"]:
+        options += f" --image-size {int(embed['image_size'])}"
     return options
 
 

@@ -6,6 +6,7 @@ The tiny season is rendered by the simulator; crops are cut from its true boxes
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -108,12 +109,15 @@ def season(tmp_path_factory):
     }
 
 
-def run(season, crops=None, images=None, **kwargs):
+def run(season, crops=None, images=None, shortlist=None, **kwargs):
+    settings = IdentifySettings()
+    if shortlist is not None:
+        settings = dataclasses.replace(settings, shortlist=shortlist)
     return identify(
         season["crops"] if crops is None else crops,
         season["images"] if images is None else images,
         season["catalogue"],
-        IdentifySettings(),
+        settings,
         crops_root=season["work"],
         images_root=season["root"] / "images",
         **({"feature_cache": season["cache"]} | kwargs),
@@ -292,7 +296,7 @@ def _verified(caplog) -> list[tuple[int, int]]:
     """(verified now, from cache) of each identification since caplog.clear()."""
     found = []
     for record in caplog.records:
-        if record.getMessage().startswith("pairs verified now"):
+        if record.getMessage().startswith("crop pairs verified now"):
             now, cached = record.args
             found.append((now, cached))
     return found

@@ -33,7 +33,7 @@ SECTIONS = {
     "privacy": (PrivacySettings, set()),
     "crop": (CropSettings, set()),
     "species": (SpeciesSettings, set()),
-    "embed": (EmbedSettings, {"image_size", "threads", "device", "decode_workers"}),
+    "embed": (EmbedSettings, {"threads", "device", "decode_workers"}),
     "identify": (
         IdentifySettings,
         {"target_species", "candidates_kept", "representatives", "local"},

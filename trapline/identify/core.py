@@ -70,6 +70,7 @@ class IdentifySettings:
         representatives: crops per track compared when clustering new animals
             (those with most keypoints: sharp, large, unoccluded).
         local: local-feature settings.
+        shortlist: how many pairs are verified (config ``identify.shortlist``).
     """
 
     catalogue: str | None = None
@@ -85,6 +86,7 @@ class IdentifySettings:
     candidates_kept: int = 20
     representatives: int = 3
     local: FeatureSettings = field(default_factory=FeatureSettings)
+    shortlist: ShortlistSettings = field(default_factory=ShortlistSettings)
 
     def index(self, threads: int = 1) -> IndexSettings:
         """The faiss search these settings ask for, on ``threads`` threads."""
@@ -164,7 +166,9 @@ def _scores(
         crop_ids, store, catalogue, refs, candidates, allowed, shortlist, settings,
         cache,
     )  # fmt: skip
-    log.info("pairs verified now: %d, from cache: %d", cache.verified, cache.reused)
+    log.info(
+        "crop pairs verified now: %d, from cache: %d", cache.verified, cache.reused
+    )
     cache.save()
     pairs["probability"] = calibration.probability(
         pairs["inliers"].to_numpy(), pairs["global_score"].to_numpy()
@@ -187,7 +191,6 @@ def identify(
     forbidden: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
     forced: dict[str, str] | None = None,
     feature_cache: Path | None = None,
-    shortlist: ShortlistSettings = DEFAULT_SHORTLIST,
     embeddings: dict[str, np.ndarray] | None = None,
     threads: int | None = None,
 ) -> Identification:
@@ -212,7 +215,6 @@ def identify(
         feature_cache: folder for per-crop features and backgrounds (and the
             verified pairs); with it, crops' features are read back in batches
             instead of all held in memory.
-        shortlist: how many pairs are verified (not yet a config section).
         embeddings: crop → embedding vector; with them unmatched tracks are
             compared with their nearest tracks by embedding.
         threads: faiss threads (None: faiss's default, every core).
@@ -228,7 +230,7 @@ def identify(
     forbidden = set(forbidden)
     target = crops[crops["species"].isin(settings.target_species)]
     target = target.sort_values("crop_id", ignore_index=True)
-    local = settings.local
+    local, shortlist = settings.local, settings.shortlist
     progress = Progress("backgrounds", images["deployment_id"].nunique(), "deployments")
     backgrounds = (
         build_backgrounds(images, crops, images_root, local, feature_cache)
@@ -237,10 +239,7 @@ def identify(
     )
     progress.advance(progress.total)
     progress.finish()
-    store = CropStore(
-        target, images, crops_root, backgrounds, local, feature_cache,
-        shortlist.batch,
-    )  # fmt: skip
+    store = CropStore(target, images, crops_root, backgrounds, local, feature_cache)
     progress = Progress("reference features", len(catalogue), "references")
     refs = reference_features(catalogue, local, feature_cache)
     progress.advance(len(catalogue))
@@ -249,6 +248,11 @@ def identify(
         feature_cache / "pairs-catalogue.parquet" if feature_cache else None
     )
     pairs = catalogue_pair_counts(catalogue, refs, local, ref_pairs)
+    log.info(
+        "catalogue pairs verified now: %d, from cache: %d",
+        ref_pairs.verified,
+        ref_pairs.reused,
+    )
     ref_pairs.save()
     precision = settings.target_precision
     local_cal = fit_calibration(pairs, precision, uses_global=False)

@@ -31,7 +31,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class ShortlistSettings:
-    """How many candidates are verified (proposed config ``identify.shortlist``).
+    """How many candidates are verified: config ``identify.shortlist``.
 
     Args:
         references: catalogue references verified per crop: its best-voted ones.
@@ -53,7 +53,6 @@ class ShortlistSettings:
         exact_max_descriptors: indexes up to this many descriptors are exact,
             larger ones an inverted file.
         nprobe: inverted lists searched per query descriptor.
-        batch: crops read from the feature cache at a time.
     """
 
     references: int = 10
@@ -64,7 +63,6 @@ class ShortlistSettings:
     neighbours: int = 5
     exact_max_descriptors: int = 10_000
     nprobe: int = 16
-    batch: int = 256
 
     def verifies_all(self, n_refs: int) -> bool:
         return self.references <= 0 or n_refs <= self.verify_all_max_refs

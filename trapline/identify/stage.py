@@ -90,7 +90,7 @@ def identify_stage(
         inputs.decisions, _decision_context(crops, settings, known, previous)
     )
     catalogue = _with_reviewed(catalogue, crops, decisions.forced, previous, inputs)
-    candidates, reference_scores = _global_scores(
+    candidates, reference_scores, embeddings = _global_scores(
         inputs, crops, catalogue, index, top_k
     )
     result = identify(
@@ -106,6 +106,8 @@ def identify_stage(
         forbidden=decisions.forbidden,
         forced=decisions.forced,
         feature_cache=out.identities.parent / "identify" / "cache",
+        embeddings=embeddings,
+        threads=threads,
     )
     if result.identities["crop_id"].duplicated().any():
         raise RuntimeError("identify returned a crop twice")
@@ -216,10 +218,12 @@ def _global_scores(
     catalogue: pd.DataFrame,
     index: IndexSettings,
     top_k: int,
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """faiss candidates per crop and catalogue pair scores, when embeddings exist."""
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, np.ndarray] | None]:
+    """faiss candidates per crop, catalogue pair scores and the crops' vectors
+    (which also pick each unmatched track's nearest tracks), when embeddings
+    exist."""
     if inputs.crop_embeddings is None or inputs.catalogue_embeddings is None:
-        return None, None
+        return None, None, None
     crop_ids, crop_vectors, crop_model = load_embeddings(inputs.crop_embeddings)
     ref_ids, ref_vectors, ref_model = load_embeddings(inputs.catalogue_embeddings)
     row_of = {c: i for i, c in enumerate(crop_ids)}
@@ -243,7 +247,12 @@ def _global_scores(
     candidates = top_candidates(
         queries, crop_vectors[keep], ref_ids, ref_vectors, top_k, index
     )
-    return candidates, _reference_scores(ref_ids, ref_vectors, catalogue, index)
+    embeddings = {c: crop_vectors[row_of[c]] for c in queries}
+    return (
+        candidates,
+        _reference_scores(ref_ids, ref_vectors, catalogue, index),
+        embeddings,
+    )
 
 
 def _reference_scores(
