@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything trapline needs on a Debian/Ubuntu machine, idempotently:
 # system tools with apt (exiftool; r-base-core for the R tests; slurm-wlm and
-# munge for the Slurm tests), then a virtual
+# munge for the Slurm tests; chromium for the browser tests), then a virtual
 # environment .venv with the package and its pinned dependencies (torch 2.14.1,
 # a CUDA build that also runs on CPU, and megadetector 10.0.28). Safe to run
 # again; fast when nothing changed.
@@ -31,6 +31,15 @@ if ! command -v sbatch >/dev/null; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         slurm-wlm munge >/dev/null
+fi
+
+# Chromium for the tests that open the review page in a real browser (driven by
+# playwright from pip, which uses this browser: it downloads none).
+if ! command -v chromium >/dev/null; then
+    echo "[install] apt: chromium" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        chromium >/dev/null
 fi
 
 PYTHON=${PYTHON:-python3}

@@ -317,6 +317,21 @@ def identify_inputs(wildcards):
     return inputs
 
 
+def review_inputs(wildcards):
+    """The review rule's inputs: identification's outputs, the decisions applied."""
+    inputs = {
+        "identities": table(IDENTITIES),
+        "candidates": rules.identify.output.candidates,
+        "similar": rules.identify.output.similar,
+        "crops": table(CROPS),
+        "images": table(IMAGES),
+        "catalogue": config["identify"]["catalogue"],
+    }
+    if config["identify"]["decisions"]:
+        inputs["decisions"] = config["identify"]["decisions"]
+    return inputs
+
+
 def capture_inputs(wildcards):
     """The capture rule's inputs: identities with a catalogue, truth when simulated."""
     inputs = {
@@ -368,7 +383,7 @@ def final_outputs(rules):
     if config["identify"]["catalogue"]:
         outputs += [
             rules.identify.output.identities,
-            rules.identify.output.review_sheet,
+            rules.review.output.folder,
         ]
         if "simulate" in config:
             outputs.append(rules.metrics.output[0])

@@ -8,8 +8,7 @@ if config["identify"]["catalogue"]:
             identities=table(IDENTITIES),
             candidates=result("identify/candidates.parquet"),
             calibration=result("identify/calibration.json"),
-            review_sheet=result("review/review.html"),
-            review_decisions=result("review/decisions.csv"),
+            similar=result("identify/similar.parquet"),
         log:
             result("logs/identify.log"),
         benchmark:
@@ -24,6 +23,24 @@ if config["identify"]["catalogue"]:
             target_species=lookup(dpath="target_species", within=config),
         script:
             "../scripts/identify.py"
+
+    # The review folder: queues of what a person should decide, one page that
+    # opens from file:// anywhere (the folder travels to a laptop).
+    rule review:
+        input:
+            unpack(review_inputs),
+        output:
+            folder=directory(result("review")),
+        log:
+            result("logs/review.log"),
+        conda:
+            "../envs/identify.yaml"
+        params:
+            results=results_folder_of_input,
+            settings=section("review"),
+            band=section("identify", only=["review_low", "review_high"]),
+        script:
+            "../scripts/review.py"
 
 
 if config["identify"]["catalogue"] and "simulate" in config:

@@ -63,3 +63,71 @@ def test_a_name_given_in_review_survives_a_flank_link():
     )
     linked, _ = link_flanks(identities, [("l1", "r1")])
     assert set(linked["individual_id"]) == {"Tom"}
+
+
+def identities_of(rows):
+    frame = pd.DataFrame(rows, columns=["crop_id", "individual_id", "cluster_id"])
+    return frame.assign(is_new=~frame["individual_id"].str.startswith("LYX"))
+
+
+def test_review_merges_and_names_apply_to_the_clusters_a_person_saw():
+    from trapline.identify.decisions import ReviewDecisions
+    from trapline.identify.merges import apply_identity_decisions
+
+    identities = identities_of(
+        [
+            ("a", "NEW0001", "NEW0001"),
+            ("b", "NEW0001", "NEW0004"),  # linked to NEW0001 by paired cameras
+            ("c", "NEW0002", "NEW0002"),
+            ("d", "NEW0003", "NEW0003"),
+            ("e", "LYX001", "LYX001"),
+            ("f", "NEW0005", "NEW0005"),
+        ]
+    )
+    decisions = ReviewDecisions(
+        merges=(("NEW0004", "NEW0002"), ("NEW0003", "LYX001"), ("NEW0009", "NEW0005")),
+        names={"NEW0002": "Ronja"},
+    )
+    out, skipped = apply_identity_decisions(identities, decisions, {"LYX001"})
+    got = dict(zip(out["crop_id"], out["individual_id"], strict=True))
+    assert got == {
+        "a": "Ronja",
+        "b": "Ronja",
+        "c": "Ronja",
+        "d": "LYX001",
+        "e": "LYX001",
+        "f": "NEW0005",
+    }
+    assert skipped == [
+        "merge NEW0009 + NEW0005: NEW0009 is not an identity of this run"
+    ]
+    assert (out["cluster_id"] == identities["cluster_id"]).all()
+
+
+def test_two_catalogue_animals_are_never_merged_by_review():
+    from trapline.identify.decisions import ReviewDecisions
+    from trapline.identify.merges import apply_identity_decisions
+
+    identities = identities_of(
+        [
+            ("a", "LYX001", "LYX001"),
+            ("b", "NEW0001", "NEW0001"),
+            ("c", "LYX002", "LYX002"),
+        ]
+    )
+    decisions = ReviewDecisions(merges=(("NEW0001", "LYX001"), ("NEW0001", "LYX002")))
+    out, skipped = apply_identity_decisions(identities, decisions, {"LYX001", "LYX002"})
+    assert list(out["individual_id"]) == ["LYX001", "LYX001", "LYX002"]
+    assert len(skipped) == 1 and "two catalogue individuals" in skipped[0]
+
+
+def test_a_distinct_pair_is_never_linked_by_paired_cameras():
+    identities = identities_of(
+        [("l", "NEW0001", "NEW0001"), ("r", "NEW0002", "NEW0002")]
+    )
+    linked, _ = link_flanks(identities, [("l", "r")])
+    assert linked["individual_id"].nunique() == 1
+    kept, _ = link_flanks(
+        identities, [("l", "r")], frozenset({frozenset({"NEW0001", "NEW0002"})})
+    )
+    assert kept["individual_id"].nunique() == 2

@@ -27,10 +27,10 @@ from trapline.identify.background import build_backgrounds
 from trapline.identify.calibration import fit_calibration
 from trapline.identify.catalogue import read_catalogue
 from trapline.identify.decide import new_individuals
+from trapline.identify.decisions import DecisionsError
 from trapline.identify.features import reference_features
 from trapline.identify.localfeatures import Features
 from trapline.identify.progress import Progress
-from trapline.identify.review import DecisionsError
 from trapline.identify.scoring import PairCache, catalogue_index, crop_pairs
 from trapline.identify.shortlist import ShortlistSettings, top_owners
 from trapline.identify.stage import IdentifyInputs, IdentifyOutputs, identify_stage
@@ -399,8 +399,7 @@ def test_the_stage_checks_decisions_and_accepts_a_file_applied_before(season, tm
         identities=results / "identities.parquet",
         candidates=results / "identify/candidates.parquet",
         calibration=results / "identify/calibration.json",
-        review_sheet=results / "review/review.html",
-        review_decisions=results / "review/decisions.csv",
+        similar=results / "identify/similar.parquet",
     )
 
     def stage(decisions=None):
@@ -623,3 +622,11 @@ def test_progress_says_how_much_is_done_its_rate_and_what_remains(caplog):
     assert len(lines) == 5  # every 10 s of a 50 s run, then the summary
     assert lines[0] == "verification: 20/100 crops (20 %), 2.0 crops/s, about 40 s left"
     assert lines[-1] == "verification: 100 crops in 50 s"
+
+
+def test_two_threads_give_what_one_gives(season, baseline):
+    """Features and verifications on two threads: the same identities, the same
+    candidates, in the same order."""
+    again = run(season, feature_cache=None, threads=2)
+    pd.testing.assert_frame_equal(again.identities, baseline.identities)
+    pd.testing.assert_frame_equal(again.candidates, baseline.candidates)

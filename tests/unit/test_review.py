@@ -1,14 +1,11 @@
-"""The review sheet and the decisions people feed back."""
+"""The decisions people feed back from the review: read, checked, applied."""
 
-import pandas as pd
 import pytest
 
-from trapline.identify.review import (
+from trapline.identify.decisions import (
     DecisionContext,
     DecisionsError,
     read_decisions,
-    review_queue,
-    write_review,
 )
 
 
@@ -47,49 +44,6 @@ def test_missing_file_names_the_config_key(tmp_path):
     with pytest.raises(DecisionsError, match="identify.decisions"):
         read_decisions(tmp_path / "nope.csv")
     assert read_decisions(None).forced == {}
-
-
-def test_queue_holds_middling_calls_and_sheet_links_images(tmp_path):
-    identities = pd.DataFrame(
-        {
-            "crop_id": ["sure", "middling", "new_close", "new_far"],
-            "individual_id": ["A", "B", "NEW0001", "NEW0002"],
-            "is_new": [False, False, True, True],
-            "source": ["catalogue", "catalogue", "auto", "auto"],
-            "score": [0.99, 0.6, 0.7, 0.95],
-        }
-    )
-    candidates = pd.DataFrame(
-        {
-            "crop_id": ["sure", "middling", "new_close", "new_far"],
-            "rank": [0, 0, 0, 0],
-            "individual_id": ["A", "B", "C", "D"],
-            "ref_id": ["ra", "rb", "rc", "rd"],
-            "probability": [0.99, 0.6, 0.3, 0.05],
-            "inliers": [40, 12, 8, 2],
-        }
-    )
-    queue = review_queue(identities, candidates)
-    assert set(queue["crop_id"]) == {"middling", "new_close"}
-    crops = {c: tmp_path / "crops" / f"{c}.jpg" for c in identities["crop_id"]}
-    refs = {r: tmp_path / "catalogue" / f"{r}.jpg" for r in candidates["ref_id"]}
-    sheet, decisions = (
-        tmp_path / "review/review.html",
-        tmp_path / "review/decisions.csv",
-    )
-    write_review(queue, candidates, crops, refs, sheet, decisions)
-    page = sheet.read_text()
-    assert 'src="../crops/middling.jpg"' in page and 'src="../catalogue/rb.jpg"' in page
-    template = pd.read_csv(decisions, dtype=str, keep_default_na=False)
-    assert list(template.columns) == [
-        "crop_id",
-        "proposed_individual",
-        "decision",
-        "new_name",
-        "note",
-    ]
-    assert set(template["proposed_individual"]) == {"B", "C"}
-    assert read_decisions(decisions).forced == {}
 
 
 HEADER = "crop_id,proposed_individual,decision,new_name,note\n"
@@ -266,39 +220,79 @@ def test_a_spreadsheet_s_byte_order_mark_and_padding_are_ignored(tmp_path):
     assert read_decisions(path, SEASON).forced == {"c1": "LYX001"}
 
 
-def test_image_paths_on_the_sheet_are_urls(tmp_path):
-    """A '#' starts a URL's fragment and '%' an escape: both must be encoded."""
-    name = "ST01 #2/IMG 50%-0.jpg"
-    identities = pd.DataFrame(
-        {
-            "crop_id": ["c&1"],
-            "individual_id": ["A"],
-            "is_new": [False],
-            "source": ["catalogue"],
-            "score": [0.6],
-        }
+# --- decisions about identities: merge, distinct, name ------------------------
+
+IDENTITY_HEADER = (
+    "crop_id,proposed_individual,decision,new_name,other_individual,note\n"
+)
+
+
+def test_identity_lines_become_merges_distinct_pairs_and_names(tmp_path):
+    path = decisions_file(
+        tmp_path,
+        ",NEW0001,merge,,NEW0002,left and right of one lynx",
+        ",NEW0001,distinct,,LYX002,",
+        ",NEW0001,name,Ronja,,",
+        "c1,LYX001,same,,,",
+        header=IDENTITY_HEADER,
     )
-    candidates = pd.DataFrame(
-        {
-            "crop_id": ["c&1"],
-            "rank": [0],
-            "individual_id": ["A"],
-            "ref_id": ["r"],
-            "probability": [0.6],
-            "inliers": [12],
-        }
+    got = read_decisions(path, SEASON)
+    assert got.merges == (("NEW0001", "NEW0002"),)
+    assert got.distinct == {frozenset({"NEW0001", "LYX002"})}
+    assert got.names == {"NEW0001": "Ronja"}
+    assert got.forced == {"c1": "LYX001"}
+
+
+def test_an_old_file_without_other_individual_still_applies(tmp_path):
+    path = decisions_file(tmp_path, "c1,LYX001,same,,", "c4,LYX002,different,,")
+    got = read_decisions(path, SEASON)
+    assert got.forced == {"c1": "LYX001"} and got.merges == ()
+
+
+@pytest.mark.parametrize(
+    "lines,message",
+    [
+        ([",NEW0001,merge,,NEW0009,"], r"line 2: other_individual 'NEW0009' is not"),
+        ([",NEW0001,merge,,,"], "line 2: decision 'merge' needs the other_individual"),
+        ([",LYX001,merge,,LYX002,"], "two catalogue individuals"),
+        ([",LYX001,name,Big,,"], "catalogue individual and keeps its name"),
+        (["c2,NEW0001,merge,,NEW0002,"], "leave crop_id empty"),
+        ([",NEW0001,merge,,NEW0001,"], "with itself"),
+        ([",NEW0001,name,NEW0042,,"], "provisional IDs"),
+        ([",NEW0001,name,LYX002,,"], "merge of NEW0001 with other_individual LYX002"),
+        ([",NEW0001,name,Tom,,"], "already another individual"),
+        (
+            [",NEW0001,merge,,NEW0002,", ",NEW0002,distinct,,NEW0001,"],
+            r"line 3: NEW0002 and NEW0001: distinct contradicts line 2",
+        ),
+        (
+            [
+                ",NEW0001,merge,,NEW0002,",
+                ",NEW0002,name,Ronja,,",
+                ",NEW0001,name,Kira,,",
+            ],
+            r"line 4: NEW0001 is named 'Kira' here but 'Ronja'",
+        ),
+    ],
+)
+def test_bad_identity_lines_name_the_line_and_the_fix(tmp_path, lines, message):
+    path = decisions_file(tmp_path, *lines, header=IDENTITY_HEADER)
+    with pytest.raises(DecisionsError, match=message):
+        read_decisions(path, SEASON)
+
+
+def test_a_merge_names_what_the_previous_run_merged(tmp_path):
+    """After a merge the run's registry holds NEW0002's crops as NEW0001; the same
+    file applied again still knows NEW0002 (its cluster)."""
+    import dataclasses
+
+    merged = dataclasses.replace(
+        SEASON,
+        previous={"c2": "Ronja", "c3": "Ronja"},
+        clusters=frozenset({"NEW0001", "NEW0002"}),
+        previous_names={"Ronja": frozenset({"NEW0001", "NEW0002"})},
     )
-    queue = review_queue(identities, candidates)
-    sheet = tmp_path / "review/review.html"
-    write_review(
-        queue,
-        candidates,
-        {"c&1": tmp_path / "crops" / name},
-        {"r": tmp_path / "catalogue" / "A #1.jpg"},
-        sheet,
-        tmp_path / "review/decisions.csv",
+    path = decisions_file(
+        tmp_path, ",NEW0001,merge,Ronja,NEW0002,", header=IDENTITY_HEADER
     )
-    page = sheet.read_text()
-    assert 'src="../crops/ST01%20%232/IMG%2050%25-0.jpg"' in page
-    assert 'src="../catalogue/A%20%231.jpg"' in page
-    assert "<figcaption>c&amp;1 (matched A)</figcaption>" in page
+    assert read_decisions(path, merged).names == {"NEW0001": "Ronja"}

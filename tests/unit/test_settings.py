@@ -21,6 +21,7 @@ from trapline.embed import EmbedSettings
 from trapline.export import PackageMetadata
 from trapline.identify import IdentifySettings
 from trapline.inventory.settings import InventorySettings, ShardSettings
+from trapline.review import ReviewSettings
 from trapline.simulate.settings import SimulateSettings
 from trapline.species.labels import SpeciesSettings
 
@@ -38,6 +39,7 @@ SECTIONS = {
         IdentifySettings,
         {"target_species", "candidates_kept", "representatives", "local"},
     ),
+    "review": (ReviewSettings, {"low", "high"}),
     "capture": (CaptureSettings, set()),
     "camtrap_dp": (PackageMetadata, {"crs"}),
     "simulate": (SimulateSettings, set()),

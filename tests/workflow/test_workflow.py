@@ -136,7 +136,7 @@ def test_identities_cover_only_the_target_species(season_run):
     crops = pd.read_parquet(results / "crops.parquet").set_index("crop_id")
     assert len(identities) > 0
     assert set(crops.loc[identities["crop_id"], "species"]) == {"Lynx lynx"}
-    assert (results / "review/review.html").is_file()
+    assert (results / "review/index.html").is_file()
     metrics = json.loads((results / "metrics.json").read_text())
     assert {"top1", "baks", "baus", "ari"} <= set(metrics)
     assert metrics["simulator"]["seed"] == 3
@@ -188,7 +188,7 @@ def test_review_decisions_rerun_only_identification_and_are_applied(season_run):
     # Identification and what is built from identities: the capture histories,
     # their exports and the Camtrap DP package.
     downstream = {"capture", "export_capture", "camtrap_dp"}
-    assert planned == {"identify", "metrics", "all"} | downstream, plan.stdout
+    assert planned == {"identify", "review", "metrics", "all"} | downstream, plan.stdout
     done = snakemake(season_run, config=path)
     assert done.returncode == 0, done.stderr[-3000:]
     after = pd.read_parquet(results / "identities.parquet").set_index("crop_id")

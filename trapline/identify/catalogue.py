@@ -15,6 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 FLANKS = ("left", "right")
+REVIEWED = "review:"
+"""Prefix of reference ids of crops a person confirmed (kept apart from crop ids):
+they are references for matching, never for calibration."""
 _FLANK_TOKEN = re.compile(r"(?:^|[^a-z])(left|right|l|r)(?:[^a-z]|$)", re.IGNORECASE)
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from trapline.identify.background import build_backgrounds
 from trapline.identify.calibration import Calibration, fit_calibration
+from trapline.identify.catalogue import REVIEWED
 from trapline.identify.clusters import stable_ids
 from trapline.identify.decide import (
     candidate_table,
@@ -44,14 +45,6 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class ReviewBand:
-    """Which automatic calls go to people (config ``review_low``/``review_high``)."""
-
-    low: float = 0.2
-    high: float = 0.9
-
-
-@dataclass(frozen=True)
 class IdentifySettings:
     """Config ``identify`` (and the top-level ``target_species``).
 
@@ -63,7 +56,9 @@ class IdentifySettings:
         top_k: candidates per crop from the embedding search.
         exact_max_refs, index_method, nprobe: the faiss search (see
             :class:`~trapline.identify.matching.IndexSettings`).
-        review_low, review_high: the review band (see :class:`ReviewBand`).
+        review_low, review_high: the review band: a match below ``review_high``,
+            or a new-animal call whose best candidate reaches ``review_low``, is
+            queued for a person (:mod:`trapline.review.queues`).
         target_species: only crops of these species are identified (config's
             top-level ``target_species``).
         candidates_kept: candidate rows written per crop (for review and top-k).
@@ -94,18 +89,34 @@ class IdentifySettings:
             self.exact_max_refs, self.index_method, nprobe=self.nprobe, threads=threads
         )
 
-    @property
-    def review(self) -> ReviewBand:
-        return ReviewBand(self.review_low, self.review_high)
+
+SIMILAR_COLUMNS = ["crop_a", "crop_b", "inliers"]
 
 
 @dataclass(frozen=True)
 class Identification:
-    """The outputs: identities, ranked candidates, the calibration report."""
+    """The outputs: identities, ranked candidates, the calibration report, and
+    the verified pairs of crops of different tracks (``crop_a, crop_b,
+    inliers``; those with inliers), the evidence the review shows when a person
+    asks which animal a new one might be."""
 
     identities: pd.DataFrame
     candidates: pd.DataFrame
     calibration: dict
+    similar: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=SIMILAR_COLUMNS)
+    )
+
+
+def _previous_clusters(previous: pd.DataFrame | None) -> dict[str, str]:
+    """crop → the provisional cluster it was in last run (before flank links and
+    review merges, which are applied again on top: the clusters must keep their
+    own ids for a person's merge of two of them to apply again)."""
+    if previous is None or previous.empty:
+        return {}
+    column = "cluster_id" if "cluster_id" in previous else "individual_id"
+    new = previous[previous["is_new"].astype(bool) & previous[column].notna()]
+    return dict(zip(new["crop_id"], new[column], strict=True))
 
 
 def _with_global(pairs: pd.DataFrame, reference_scores: pd.DataFrame) -> pd.DataFrame:
@@ -136,6 +147,7 @@ def _scores(
     pair_cache: Path | None = None,
     shortlist: ShortlistSettings = DEFAULT_SHORTLIST,
     allowed: dict[str, np.ndarray] | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Every verified (crop, reference) pair with inliers and probability.
 
@@ -161,7 +173,7 @@ def _scores(
         candidates = candidates[candidates["crop_id"].isin(set(crop_ids))]
     if allowed is None:
         allowed = dict.fromkeys(crop_ids, np.ones(len(catalogue), bool))
-    cache = PairCache(pair_cache)
+    cache = PairCache(pair_cache, workers)
     pairs = crop_pairs(
         crop_ids, store, catalogue, refs, candidates, allowed, shortlist, settings,
         cache,
@@ -239,15 +251,23 @@ def identify(
     )
     progress.advance(progress.total)
     progress.finish()
-    store = CropStore(target, images, crops_root, backgrounds, local, feature_cache)
+    workers = threads or 1
+    store = CropStore(
+        target, images, crops_root, backgrounds, local, feature_cache, workers=workers
+    )
     progress = Progress("reference features", len(catalogue), "references")
     refs = reference_features(catalogue, local, feature_cache)
     progress.advance(len(catalogue))
     progress.finish()
     ref_pairs = PairCache(
-        feature_cache / "pairs-catalogue.parquet" if feature_cache else None
+        feature_cache / "pairs-catalogue.parquet" if feature_cache else None, workers
     )
-    pairs = catalogue_pair_counts(catalogue, refs, local, ref_pairs)
+    # Calibration on the user's catalogue only: crops a person confirmed are
+    # references for matching, but as calibration pairs (frames of one passage,
+    # near copies) they would move the threshold, and with it calls nobody
+    # reviewed, on every rerun after a review.
+    own = catalogue[~catalogue["ref_id"].astype(str).str.startswith(REVIEWED)]
+    pairs = catalogue_pair_counts(own, refs, local, ref_pairs)
     log.info(
         "catalogue pairs verified now: %d, from cache: %d",
         ref_pairs.verified,
@@ -265,7 +285,7 @@ def identify(
     tracks = link_tracks(target, images)
     scores = _scores(
         target, catalogue, store, refs, candidates, fused_cal, local, pair_cache,
-        shortlist, allowed_references(tracks, catalogue, forbidden),
+        shortlist, allowed_references(tracks, catalogue, forbidden), workers,
     )  # fmt: skip
     decided = decide_tracks(scores, tracks, fused_cal.threshold, forbidden)
 
@@ -277,19 +297,18 @@ def identify(
     }
     open_tracks = [t for t in by_track.groups if t not in decided | forced_track]
     track_pairs = PairCache(
-        feature_cache / "pairs-tracks.parquet" if feature_cache else None
+        feature_cache / "pairs-tracks.parquet" if feature_cache else None, workers
     )
     clusters = new_individuals(
         open_tracks, tracks, store, local_cal, settings.representatives, local,
         shortlist, track_pairs, embeddings,
     )  # fmt: skip
     track_pairs.save()
-    prev = {} if previous is None else previous[previous["is_new"].astype(bool)]
-    prev = (
-        dict(zip(prev["crop_id"], prev["individual_id"], strict=True))
-        if len(prev)
-        else {}
-    )
+    similar = pd.DataFrame(
+        [(a, b, n) for a, b, _, _, n in track_pairs.rows if n > 0],
+        columns=SIMILAR_COLUMNS,
+    ).drop_duplicates(["crop_a", "crop_b"])
+    prev = _previous_clusters(previous)
     crop_ids_of = by_track["crop_id"].apply(list).to_dict()
     crops_of = [[c for t in cluster for c in crop_ids_of[t]] for cluster in clusters]
     taken = set(catalogue["individual_id"]) | set(forced.values())
@@ -323,7 +342,8 @@ def identify(
             for c in crop_ids_of[t]:
                 score = 1.0 - float(best_p.get(c, 0.0))
                 rows.append((c, name, True, "auto", score, flank, t))
-    identities = pd.DataFrame(rows, columns=IDENTITIES.names)
+    identities = pd.DataFrame(rows, columns=IDENTITIES.names[:-1])
+    identities["cluster_id"] = identities["individual_id"]
     identities = identities.sort_values("crop_id", ignore_index=True)
     return Identification(
         identities,
@@ -335,4 +355,5 @@ def identify(
             "n_tracks": int(tracks["track_id"].nunique()),
             "n_new_individuals": len(clusters),
         },
+        similar.sort_values(SIMILAR_COLUMNS[:2], ignore_index=True),
     )

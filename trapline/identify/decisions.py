@@ -1,8 +1,8 @@
 """The decisions people feed back: ``review/decisions.csv``, read and checked.
 
-The identify stage writes the file beside the review sheet
-(:mod:`trapline.identify.review`); a person fills in a decision per crop and
-points config ``identify.decisions`` at it. The file is typed by hand, so every
+The review page (:mod:`trapline.review`) exports the file, or a person fills in
+the template the review rule writes beside it, and points config
+``identify.decisions`` at it. The file is typed by hand, so every
 slip that would silently change identities (a typo in an ID, a crop decided
 twice, a new name that is an existing animal) stops the run with the file, the
 line and the fix, rather than reaching the capture histories.
@@ -10,25 +10,34 @@ line and the fix, rather than reaching the capture histories.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trapline.identify.clusters import NEW_PREFIX
+from trapline.identify.decisionlines import (
+    CROP_DECISIONS,
+    DECISION_COLUMNS,
+    DECISIONS,
+    IDENTITY_DECISIONS,
+    DecisionsError,
+    Line,
+    decided_lines,
+)
 
-DECISIONS = ("same", "different", "unsure", "new")
-DECISION_COLUMNS = ["crop_id", "proposed_individual", "decision", "new_name", "note"]
-_REQUIRED = ["crop_id", "proposed_individual", "decision"]
-_PROVISIONAL = re.compile(rf"^{NEW_PREFIX}\d+$")
+__all__ = [
+    "CROP_DECISIONS",
+    "DECISIONS",
+    "DECISION_COLUMNS",
+    "IDENTITY_DECISIONS",
+    "DecisionContext",
+    "DecisionsError",
+    "ReviewDecisions",
+    "read_decisions",
+]
+
 _SHOWN = 10
 """Problems listed in one error (the count says how many more)."""
-
-
-class DecisionsError(ValueError):
-    """The decisions CSV cannot be applied as it is."""
 
 
 @dataclass(frozen=True)
@@ -38,10 +47,17 @@ class ReviewDecisions:
     Args:
         forced: crop → individual a person confirmed or named.
         forbidden: (crop, individual) pairs a person rejected.
+        merges: pairs of identities a person declared one animal.
+        distinct: pairs of identities a person declared two animals (never
+            proposed as one again).
+        names: identity → the name a person gave it.
     """
 
     forced: dict[str, str] = field(default_factory=dict)
     forbidden: frozenset[tuple[str, str]] = frozenset()
+    merges: tuple[tuple[str, str], ...] = ()
+    distinct: frozenset[frozenset[str]] = frozenset()
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -61,25 +77,12 @@ class DecisionContext:
     target_species: frozenset[str]
     catalogue: frozenset[str]
     previous: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Line:
-    """One decided line of the file (``unsure`` and empty lines are dropped)."""
-
-    number: int
-    crop: str
-    proposed: str
-    decision: str
-    name: str
-
-    @property
-    def given(self) -> str:
-        """The individual this line gives the crop ('' when it rejects only)."""
-        return {"same": self.proposed, "new": self.name}.get(self.decision, "")
-
-    def __str__(self) -> str:
-        return f"line {self.number} ({self.decision} {self.given or self.proposed})"
+    clusters: frozenset[str] = frozenset()
+    """The previous run's identities before merges (``cluster_id``): a merge
+    line names the identities a person saw, which a merge made one."""
+    previous_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Previous run's individual → the clusters it holds (a name this file gave
+    to a merged animal is that animal's, not another's)."""
 
 
 def read_decisions(
@@ -95,7 +98,7 @@ def read_decisions(
       lines with ``unsure`` or no decision are skipped; a UTF-8 byte-order mark
       (spreadsheets write one) is ignored.
     - A comma inside the note needs no quotes: with ``note`` as the last
-      column, everything after the 4th comma is the note (a comma in another
+      column, everything after the other columns is the note (a comma in another
       field still needs double quotes).
     - ``same``: the crop is ``proposed_individual``, which must be a known
       individual (catalogue, previous run, or a ``new_name`` of this file), so
@@ -114,6 +117,19 @@ def read_decisions(
     - With ``context``, every decided crop must be a crop of a target species
       of this season.
 
+    Lines about identities leave ``crop_id`` empty:
+
+    - ``merge``: ``proposed_individual`` and ``other_individual`` are one
+      animal (the two flanks of it, or one animal clustered twice); with a
+      ``new_name`` the animal is called that. The animal keeps a catalogue
+      name when one of the two has one; two catalogue individuals are never
+      merged.
+    - ``distinct``: the two are different animals; they are never proposed as
+      one again. A pair cannot be both merged and distinct.
+    - ``name``: ``proposed_individual`` (a new animal) is called ``new_name``.
+      Catalogue individuals keep their names.
+    - Identities must be known (catalogue, previous run, a name of this file).
+
     Raises:
         DecisionsError: naming the file, each line to fix (as numbered in the
             file, the header being line 1) and the fix.
@@ -127,7 +143,7 @@ def read_decisions(
             "the review/decisions.csv the identify stage wrote and point the key at it"
         )
     problems: list[tuple[int, str]] = []
-    lines = _decided_lines(path, problems)
+    lines = decided_lines(path, problems)
     problems += _conflicts(lines)
     if context is not None:
         problems += _unknown(lines, context)
@@ -142,130 +158,37 @@ def read_decisions(
             f"decisions {path}: {len(problems)} problems to fix\n{shown}"
             + (f"\n  ... and {more} more" if more > 0 else "")
         )
-    forced = {line.crop: line.given for line in lines if line.given}
+    crop_lines = [line for line in lines if not line.about_identities]
+    forced = {line.crop: line.given for line in crop_lines if line.given}
     forbidden = {
         (line.crop, line.proposed)
-        for line in lines
+        for line in crop_lines
         if line.decision in ("different", "new") and line.proposed
     }
-    return ReviewDecisions(forced, frozenset(forbidden))
+    return ReviewDecisions(
+        forced,
+        frozenset(forbidden),
+        merges=tuple(
+            (line.proposed, line.other) for line in lines if line.decision == "merge"
+        ),
+        distinct=frozenset(
+            frozenset((line.proposed, line.other))
+            for line in lines
+            if line.decision == "distinct"
+        ),
+        names={
+            line.proposed: line.name
+            for line in lines
+            if line.decision in ("merge", "name") and line.name
+        },
+    )
 
 
-def _records(path: Path) -> list[tuple[int, list[str]]]:
-    """(first line number, fields) of each CSV record, the header first."""
-    records = []
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            while True:
-                start = reader.line_num + 1
-                try:
-                    fields = next(reader)
-                except StopIteration:
-                    return records
-                except csv.Error as exc:
-                    raise DecisionsError(
-                        f"decisions {path}, line {start}: {exc}; save it again as "
-                        "plain CSV"
-                    ) from exc
-                if any(f.strip() for f in fields):
-                    records.append((start, fields))
-    except UnicodeDecodeError as exc:
-        raise DecisionsError(
-            f"decisions {path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-            "save it as CSV UTF-8"
-        ) from exc
-
-
-def _decided_lines(path: Path, problems: list[tuple[int, str]]) -> list[_Line]:
-    """The file's decided lines; what is wrong with a line goes to ``problems``."""
-    records = _records(path)
-    if not records:
-        raise DecisionsError(
-            f"decisions {path}: empty; it needs the header line "
-            f"{','.join(DECISION_COLUMNS)}"
-        )
-    header = [name.strip() for name in records[0][1]]
-    while header and not header[-1]:  # spreadsheets pad the header with commas
-        header.pop()
-    missing = [c for c in _REQUIRED if c not in header]
-    if missing:
-        hint = (
-            "; the file is separated by ';', save it with ',' separators"
-            if ";" in records[0][1][0]
-            else f"; the header line should read {','.join(DECISION_COLUMNS)}"
-        )
-        raise DecisionsError(
-            f"decisions {path}, line 1: missing column(s) {missing}{hint}"
-        )
-    lines = []
-    for number, fields in records[1:]:
-        if len(fields) > len(header):
-            if header[-1] != "note":
-                problems.append(
-                    (
-                        number,
-                        f"{len(fields)} fields but the header has {len(header)}; put "
-                        "a field that holds a comma in double quotes",
-                    )
-                )
-                continue
-            fields = fields[: len(header) - 1] + [",".join(fields[len(header) - 1 :])]
-        row = dict(zip(header, (f.strip() for f in fields), strict=False))
-        decision = row.get("decision", "").lower()
-        line = _Line(
-            number,
-            row.get("crop_id", ""),
-            row.get("proposed_individual", ""),
-            decision,
-            row.get("new_name", ""),
-        )
-        if decision in ("", "unsure"):
-            continue
-        problem = _malformed(line, row.get("decision", ""))
-        if problem:
-            problems.append((number, problem))
-        else:
-            lines.append(line)
-    return lines
-
-
-def _malformed(line: _Line, written: str) -> str | None:
-    """What is wrong with ``line`` on its own, if anything."""
-    if line.decision not in DECISIONS:
-        return (
-            f"decision {written!r}; write one of {', '.join(DECISIONS)} (or leave it "
-            "empty)"
-        )
-    if not line.crop:
-        return f"decision {line.decision!r} without a crop_id; fill in the crop_id"
-    if line.decision in ("same", "different") and not line.proposed:
-        return (
-            f"decision {line.decision!r} needs the proposed_individual it "
-            f"{'confirms' if line.decision == 'same' else 'rejects'}"
-        )
-    if line.decision != "new":
-        return None
-    if not line.name:
-        return "decision 'new' needs a new_name, the name of the new animal"
-    if line.name == line.proposed:
-        return (
-            f"decision 'new' with new_name {line.name!r}, the proposed individual "
-            "itself; write 'same' to confirm it, or give the new animal another name"
-        )
-    if _PROVISIONAL.match(line.name):
-        return (
-            f"new_name {line.name!r} has the form of trapline's provisional IDs; "
-            f"choose another name, or write proposed_individual {line.name} and "
-            "decision 'same' to confirm that provisional animal"
-        )
-    return None
-
-
-def _conflicts(lines: list[_Line]) -> list[tuple[int, str]]:
-    """Lines that contradict an earlier line about the same crop."""
-    problems = []
-    seen: dict[str, list[_Line]] = {}
+def _conflicts(lines: list[Line]) -> list[tuple[int, str]]:
+    """Lines that contradict an earlier line about the same crop or pair."""
+    problems = _identity_conflicts([x for x in lines if x.about_identities])
+    lines = [x for x in lines if not x.about_identities]
+    seen: dict[str, list[Line]] = {}
     for line in lines:
         for earlier in seen.get(line.crop, []):
             clash = (
@@ -289,10 +212,58 @@ def _conflicts(lines: list[_Line]) -> list[tuple[int, str]]:
     return problems
 
 
-def _unknown(lines: list[_Line], context: DecisionContext) -> list[tuple[int, str]]:
+def _identity_conflicts(lines: list[Line]) -> list[tuple[int, str]]:
+    """A pair both merged and kept distinct; one animal given two names."""
+    problems = []
+    verdict: dict[frozenset[str], Line] = {}
+    for line in lines:
+        if line.decision == "name":
+            continue
+        pair = frozenset((line.proposed, line.other))
+        earlier = verdict.get(pair)
+        if earlier is not None and earlier.decision != line.decision:
+            problems.append(
+                (
+                    line.number,
+                    f"{line.proposed} and {line.other}: {line.decision} contradicts "
+                    f"{earlier}; keep the line that is right and delete the other",
+                )
+            )
+        verdict.setdefault(pair, line)
+    # Names: one per animal (merged identities are one animal).
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for line in lines:
+        if line.decision == "merge":
+            parent[find(line.other)] = find(line.proposed)
+    named: dict[str, Line] = {}
+    for line in lines:
+        if line.decision not in ("merge", "name") or not line.name:
+            continue
+        root = find(line.proposed)
+        earlier = named.get(root)
+        if earlier is not None and earlier.name != line.name:
+            problems.append(
+                (
+                    line.number,
+                    f"{line.proposed} is named {line.name!r} here but "
+                    f"{earlier.name!r} by {earlier} (one animal, one name); keep "
+                    "one name",
+                )
+            )
+        named.setdefault(root, line)
+    return problems
+
+
+def _unknown(lines: list[Line], context: DecisionContext) -> list[tuple[int, str]]:
     """Lines naming a crop or an individual the season does not have."""
-    named = {line.name for line in lines if line.decision == "new"}
-    previous = set(context.previous.values())
+    named = {line.name for line in lines if line.decision in ("new", "name", "merge")}
+    previous = set(context.previous.values()) | set(context.clusters)
     known = context.catalogue | previous | named
     own = {  # names the previous run gave because this file gave them
         line.name
@@ -301,6 +272,11 @@ def _unknown(lines: list[_Line], context: DecisionContext) -> list[tuple[int, st
     }
     problems = []
     for line in lines:
+        if line.about_identities:
+            problem = _unknown_identity(line, context, known, previous, own)
+            if problem:
+                problems.append((line.number, problem))
+            continue
         problem = None
         species = context.species.get(line.crop)
         if species is None:
@@ -337,6 +313,48 @@ def _unknown(lines: list[_Line], context: DecisionContext) -> list[tuple[int, st
         if problem:
             problems.append((line.number, problem))
     return problems
+
+
+def _unknown_identity(
+    line: Line,
+    context: DecisionContext,
+    known: set[str],
+    previous: set[str],
+    own: set[str],
+) -> str | None:
+    """What a ``merge``/``distinct``/``name`` line names that does not exist."""
+    for column, name in (
+        ("proposed_individual", line.proposed),
+        ("other_individual", line.other),
+    ):
+        if name and name not in known:
+            return (
+                f"{column} {name!r} is not a known individual (the catalogue, the "
+                "previous run's identify/registry.parquet, a new_name of this "
+                f"file){_did_you_mean(name, known)}; correct it"
+            )
+    if line.decision == "merge" and {line.proposed, line.other} <= context.catalogue:
+        return (
+            f"merge of {line.proposed} and {line.other}, two catalogue individuals; "
+            "trapline never merges catalogue animals: correct the catalogue instead"
+        )
+    if line.decision == "name" and line.proposed in context.catalogue:
+        return (
+            f"{line.proposed!r} is a catalogue individual and keeps its name; rename "
+            "it in the catalogue instead"
+        )
+    if line.name and line.name in context.catalogue:
+        return (
+            f"new_name {line.name!r} is a catalogue individual; write a merge of "
+            f"{line.proposed} with other_individual {line.name} instead"
+        )
+    holds = context.previous_names.get(line.name, frozenset())
+    if line.name in previous - own and not holds & {line.proposed, line.other}:
+        return (
+            f"new_name {line.name!r} is already another individual of the previous "
+            "run; merge with it instead, or choose another name"
+        )
+    return None
 
 
 def _did_you_mean(word: str, choices) -> str:

@@ -18,6 +18,7 @@ all of that, under which the inlier counts of its pairs are cached.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ def crop_features(
     backgrounds: dict[BackgroundKey, np.ndarray],
     settings: FeatureSettings,
     cache: Path | None = None,
+    workers: int = 1,
 ) -> dict[str, Features]:
     """Features of season crops, background-masked where a background is known.
 
@@ -66,8 +68,8 @@ def crop_features(
     """
     meta = images.set_index("image_id")[["deployment_id", "width", "height"]]
     digests = {key: background_digest(value) for key, value in backgrounds.items()}
-    out: dict[str, Features] = {}
-    for row in crops.itertuples(index=False):
+
+    def one(row) -> Features:
         deployment, width, height = meta.loc[row.image_id]
         where = (str(deployment), (int(width), int(height)))
         geometry = [  # plain floats: the same text whatever the column dtypes
@@ -83,8 +85,7 @@ def crop_features(
         if stored is not None:
             infrared, used = stored[0], stored[1]
             if digests.get((*where, infrared), NO_BACKGROUND) == used:
-                out[row.crop_id] = _features(*stored[2:], f"{identity}|{used}")
-                continue
+                return _features(*stored[2:], f"{identity}|{used}")
         crop = read_rgb(crops_root / row.crop_path)
         infrared = is_infrared(crop)
         left, top = row.crop_left, row.crop_top
@@ -114,8 +115,15 @@ def crop_features(
                 infrared=np.array(infrared),
                 background=np.array(used),
             )
-        out[row.crop_id] = _features(found.xy, found.descriptors, f"{identity}|{used}")
-    return out
+        return _features(found.xy, found.descriptors, f"{identity}|{used}")
+
+    rows = list(crops.itertuples(index=False))
+    if workers > 1 and len(rows) > 1:  # decoding and SIFT release the GIL
+        with ThreadPoolExecutor(workers) as pool:
+            found = list(pool.map(one, rows))
+    else:
+        found = [one(row) for row in rows]
+    return {row.crop_id: f for row, f in zip(rows, found, strict=True)}
 
 
 def reference_features(

@@ -59,9 +59,13 @@ def _rank(name: str, known: set[str]) -> int:
 
 
 def link_flanks(
-    identities: pd.DataFrame, pairs: list[tuple[str, str]]
+    identities: pd.DataFrame,
+    pairs: list[tuple[str, str]],
+    distinct: frozenset[frozenset[str]] = frozenset(),
 ) -> tuple[pd.DataFrame, list[str]]:
     """Merge the individuals of simultaneously captured crops.
+
+    Two identities a person declared ``distinct`` are never linked.
 
     Returns:
         Identities with ``individual_id`` rewritten where linked, and a list of
@@ -82,6 +86,8 @@ def link_flanks(
             continue
         ra, rb = find(by_crop[a]), find(by_crop[b])
         if ra == rb:
+            continue
+        if frozenset((by_crop[a], by_crop[b])) in distinct:
             continue
         if ra in known and rb in known:
             conflicts.append(f"{a} ({ra}) and {b} ({rb}) were captured together")

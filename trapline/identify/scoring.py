@@ -11,6 +11,7 @@ verified.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +44,9 @@ class PairCache:
     file is rewritten with the pairs of this run only.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, workers: int = 1) -> None:
         self.path = path
+        self.workers = max(1, workers)
         cached = load_parquet(path, PAIR_COLUMNS)
         self.known: dict[str, dict[str, int]] = {}
         if cached is not None:
@@ -65,19 +67,51 @@ class PairCache:
         settings: FeatureSettings,
     ) -> np.ndarray:
         """Inliers of ``query`` against each of ``others``: cached or verified now."""
-        mine = self.known.get(query.key, {})
-        counts = np.array([mine.get(o.key, -1) for o in others], np.int64)
-        todo = np.flatnonzero(counts < 0)
-        if len(todo):
-            fresh = verify_many(query, [others[k] for k in todo], settings)
-            counts[todo] = fresh
-        self.verified += len(todo)
-        self.reused += len(others) - len(todo)
-        self.rows += [
-            (query_id, other_id, query.key, other.key, int(n))
-            for other_id, other, n in zip(other_ids, others, counts, strict=True)
-        ]
+        [counts] = self.counts_many([(query_id, query, other_ids, others)], settings)
         return counts
+
+    def counts_many(
+        self,
+        jobs: list[tuple[str, Features, list[str], list[Features]]],
+        settings: FeatureSettings,
+    ) -> list[np.ndarray]:
+        """:meth:`counts` of each ``(query_id, query, other_ids, others)``.
+
+        The verifications run on ``workers`` threads: OpenCV's RANSAC and
+        NumPy's matrix products release the GIL, so two threads keep both cores
+        of a job busy. Results and rows come back in the jobs' order, the same
+        as one thread gives.
+        """
+        looked = []
+        for _, query, _, others in jobs:
+            mine = self.known.get(query.key, {})
+            looked.append(np.array([mine.get(o.key, -1) for o in others], np.int64))
+        tasks = [
+            (query, [others[k] for k in np.flatnonzero(counts < 0)])
+            for (_, query, _, others), counts in zip(jobs, looked, strict=True)
+        ]
+
+        def run(task: tuple[Features, list[Features]]) -> np.ndarray:
+            query, todo = task
+            return verify_many(query, todo, settings) if todo else np.zeros(0)
+
+        if self.workers > 1 and sum(len(t) for _, t in tasks) > 1:
+            with ThreadPoolExecutor(self.workers) as pool:
+                fresh = list(pool.map(run, tasks))
+        else:
+            fresh = [run(t) for t in tasks]
+        for (query_id, query, other_ids, others), counts, new in zip(
+            jobs, looked, fresh, strict=True
+        ):
+            todo = np.flatnonzero(counts < 0)
+            counts[todo] = new
+            self.verified += len(todo)
+            self.reused += len(others) - len(todo)
+            self.rows += [
+                (query_id, other_id, query.key, other.key, int(n))
+                for other_id, other, n in zip(other_ids, others, counts, strict=True)
+            ]
+        return looked
 
     def save(self) -> None:
         if self.path is None:
@@ -130,6 +164,7 @@ def crop_pairs(
     progress = Progress("verification", len(crop_ids), "crops")
     sizes = []
     for feats in store.batches(crop_ids):
+        jobs, shown = [], []
         for crop_id, crop in feats.items():
             if candidates is not None:
                 chosen, scores, where = given.get(crop_id, ([], [], []))
@@ -145,12 +180,16 @@ def crop_pairs(
                 scores = [np.nan] * len(chosen)
             sizes.append(len(chosen))
             names = [ref_ids[k] for k in chosen]
-            counts = cache.counts(crop_id, crop, names, [refs[r] for r in names], local)
+            jobs.append((crop_id, crop, names, [refs[r] for r in names]))
+            shown.append(scores)
+        for (crop_id, _, names, _), scores, counts in zip(
+            jobs, shown, cache.counts_many(jobs, local), strict=True
+        ):
             rows += [
                 (crop_id, r, g, int(n))
                 for r, g, n in zip(names, scores, counts, strict=True)
             ]
-            progress.advance()
+        progress.advance(len(jobs))
     how = (
         "embedding top-k"
         if candidates is not None
@@ -214,13 +253,18 @@ def catalogue_pair_counts(
     progress = Progress("calibration pairs", len(pairs), "reference pairs")
     for _, group in flanks:
         ids = group.tolist()
-        for k, ref_id in enumerate(ids):
-            others = ids[:k] + ids[k + 1 :]
-            found = cache.counts(
-                ref_id, refs[ref_id], others, [refs[o] for o in others], settings
-            )
-            counts |= {(ref_id, o): int(n) for o, n in zip(others, found, strict=True)}
-            progress.advance(len(others) // 2)
+        for start in range(0, len(ids), 16):
+            jobs = []
+            for k in range(start, min(start + 16, len(ids))):
+                others = ids[:k] + ids[k + 1 :]
+                jobs.append((ids[k], refs[ids[k]], others, [refs[o] for o in others]))
+            for (ref_id, _, others, _), found in zip(
+                jobs, cache.counts_many(jobs, settings), strict=True
+            ):
+                counts |= {
+                    (ref_id, o): int(n) for o, n in zip(others, found, strict=True)
+                }
+                progress.advance(len(others) // 2)
     progress.finish()
     pairs["inliers"] = [
         max(counts[(a, b)], counts[(b, a)])

@@ -1,4 +1,4 @@
-"""The identify rule end to end: inputs in, identities, candidates and review out.
+"""The identify rule end to end: inputs in, identities and candidates out.
 
 Glue only: it reads the tables, turns embeddings (when configured) into global
 candidates with faiss, applies people's review decisions (checked against the
@@ -11,6 +11,7 @@ the rerun) so that provisional IDs survive reruns.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -21,18 +22,20 @@ import pandas as pd
 
 from trapline.embed import load_embeddings
 from trapline.identify import CANDIDATE_COLUMNS, IdentifySettings, identify
-from trapline.identify.catalogue import read_catalogue
+from trapline.identify.catalogue import REVIEWED, read_catalogue
+from trapline.identify.core import SIMILAR_COLUMNS
 from trapline.identify.decisions import DecisionContext, read_decisions
 from trapline.identify.flanks import link_flanks, simultaneous_pairs
 from trapline.identify.matching import IndexSettings, top_candidates
-from trapline.identify.review import review_queue, write_review
+from trapline.identify.merges import apply_identity_decisions
 from trapline.io import write_atomic
 from trapline.tables import CROPS, IDENTITIES, IMAGES
 
 log = logging.getLogger(__name__)
 
-REVIEWED = "review:"
-"""Prefix of reference ids of crops a person confirmed (kept apart from crop ids)."""
+REVIEWED_PER_FLANK = 3
+"""Confirmed crops of one animal and flank that become catalogue references
+(the simulated catalogue holds two per flank)."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,7 @@ class IdentifyOutputs:
     identities: Path
     candidates: Path
     calibration: Path
-    review_sheet: Path
-    review_decisions: Path
+    similar: Path
 
 
 def identify_stage(
@@ -66,29 +68,23 @@ def identify_stage(
     out: IdentifyOutputs,
     threads: int = 1,
 ) -> None:
-    """Run identification and write identities, candidates, calibration, review."""
-    index, top_k, review = settings.index(threads), settings.top_k, settings.review
+    """Run identification and write identities, candidates and calibration."""
+    index, top_k = settings.index(threads), settings.top_k
     crops = CROPS.read(inputs.crops)
     images = IMAGES.read(inputs.images)
     if not crops["species"].isin(settings.target_species).any():
         log.warning("no crop of %s: nothing to identify", settings.target_species)
         _write(out, IDENTITIES.empty(), pd.DataFrame(columns=CANDIDATE_COLUMNS), {})
-        write_review(
-            pd.DataFrame(columns=["crop_id", "proposed_individual", "is_new"]),
-            pd.DataFrame(columns=CANDIDATE_COLUMNS),
-            {},
-            {},
-            out.review_sheet,
-            out.review_decisions,
-        )
         return
     registry = out.identities.parent / "identify" / "registry.parquet"
     previous = pd.read_parquet(registry) if registry.is_file() else None
+    seen_file = out.identities.parent / "identify" / "identities-seen.parquet"
+    seen = _identities_seen(seen_file, previous)
     catalogue = read_catalogue(inputs.catalogue)
     known = set(catalogue["individual_id"])  # the user's catalogue, before review
-    decisions = read_decisions(
-        inputs.decisions, _decision_context(crops, settings, known, previous)
-    )
+    context = _decision_context(crops, settings, known, previous)
+    context = dataclasses.replace(context, clusters=context.clusters | seen)
+    decisions = read_decisions(inputs.decisions, context)
     catalogue = _with_reviewed(catalogue, crops, decisions.forced, previous, inputs)
     candidates, reference_scores, embeddings = _global_scores(
         inputs, crops, catalogue, index, top_k
@@ -113,35 +109,27 @@ def identify_stage(
         raise RuntimeError("identify returned a crop twice")
     target = crops[crops["crop_id"].isin(result.identities["crop_id"])]
     identities, conflicts = link_flanks(
-        result.identities, simultaneous_pairs(target, images)
+        result.identities, simultaneous_pairs(target, images), decisions.distinct
     )
-    # Flank links may have renamed a new animal to a catalogue one.
+    identities, not_applied = apply_identity_decisions(identities, decisions, known)
+    # Flank links and merges may have renamed a new animal to a catalogue one.
     identities["is_new"] = ~identities["individual_id"].isin(known)
-    report = result.calibration | {"flank_link_conflicts": conflicts}
-    _write(out, identities, result.candidates, report)
-    write_atomic(registry, lambda tmp: identities.to_parquet(tmp))
-    queue = review_queue(identities, result.candidates, review.low, review.high)
-    crop_paths = {
-        c: inputs.results / p
-        for c, p in zip(crops["crop_id"], crops["crop_path"], strict=True)
+    report = result.calibration | {
+        "flank_link_conflicts": conflicts,
+        "review_decisions_not_applied": not_applied,
     }
-    ref_paths = dict(
-        zip(catalogue["ref_id"], map(Path, catalogue["path"]), strict=True)
+    _write(out, identities, result.candidates, report, result.similar)
+    write_atomic(registry, lambda tmp: identities.to_parquet(tmp))
+    names = sorted(
+        seen | set(identities["individual_id"]) | set(identities["cluster_id"])
     )
-    write_review(
-        queue,
-        result.candidates,
-        crop_paths,
-        ref_paths,
-        out.review_sheet,
-        out.review_decisions,
-    )
+    table = pd.DataFrame({"identity": names})
+    write_atomic(seen_file, lambda tmp: table.to_parquet(tmp, index=False))
     log.info(
-        "%d crops: %d individuals (%d new), %d for review",
+        "%d crops: %d individuals (%d new)",
         len(identities),
         identities["individual_id"].nunique(),
         identities.loc[identities["is_new"], "individual_id"].nunique(),
-        len(queue),
     )
 
 
@@ -150,11 +138,31 @@ def _write(
     identities: pd.DataFrame,
     candidates: pd.DataFrame,
     report: dict,
+    similar: pd.DataFrame | None = None,
 ) -> None:
     IDENTITIES.write(identities, out.identities)
     write_atomic(out.candidates, lambda tmp: candidates.to_parquet(tmp))
+    similar = pd.DataFrame(columns=SIMILAR_COLUMNS) if similar is None else similar
+    write_atomic(out.similar, lambda tmp: similar.to_parquet(tmp, index=False))
     text = json.dumps(report, indent=2, default=str)
     write_atomic(out.calibration, lambda tmp: Path(tmp).write_text(text))
+
+
+def _identities_seen(path: Path, previous: pd.DataFrame | None) -> frozenset[str]:
+    """Every identity a run ever showed (``identify/identities-seen.parquet``).
+
+    A decisions file grows over rounds of review; a line may name an identity
+    that a later decision absorbed (a provisional animal merged into a catalogue
+    one). Such a line is valid, if moot; a name never seen is a typo.
+    """
+    names: set[str] = set()
+    if path.is_file():
+        names |= set(pd.read_parquet(path)["identity"].dropna())
+    if previous is not None:
+        for column in ("individual_id", "cluster_id"):
+            if column in previous:
+                names |= set(previous[column].dropna())
+    return frozenset(names)
 
 
 def _decision_context(
@@ -164,15 +172,28 @@ def _decision_context(
     previous: pd.DataFrame | None,
 ) -> DecisionContext:
     """What a decisions file is checked against: this season's crops and animals."""
-    return DecisionContext(
-        species=dict(zip(crops["crop_id"], crops["species"], strict=True)),
-        target_species=frozenset(settings.target_species),
-        catalogue=frozenset(catalogue),
-        previous=(
-            {}
-            if previous is None
-            else dict(zip(previous["crop_id"], previous["individual_id"], strict=True))
-        ),
+    species = dict(zip(crops["crop_id"], crops["species"], strict=True))
+    context = DecisionContext(
+        species, frozenset(settings.target_species), frozenset(catalogue)
+    )
+    if previous is None or previous.empty:
+        return context
+    clusters = (
+        previous["cluster_id"]
+        if "cluster_id" in previous
+        else previous["individual_id"]
+    )
+    holds = (
+        previous.assign(cluster=clusters)
+        .groupby("individual_id")["cluster"]
+        .agg(frozenset)
+        .to_dict()
+    )
+    return dataclasses.replace(
+        context,
+        previous=dict(zip(previous["crop_id"], previous["individual_id"], strict=True)),
+        clusters=frozenset(clusters.dropna()),
+        previous_names=holds,
     )
 
 
@@ -183,7 +204,15 @@ def _with_reviewed(
     previous: pd.DataFrame | None,
     inputs: IdentifyInputs,
 ) -> pd.DataFrame:
-    """Crops a person confirmed join the catalogue as references of their animal."""
+    """Crops a person confirmed join the catalogue as references of their animal.
+
+    At most :data:`REVIEWED_PER_FLANK` per animal and flank (spread over its
+    confirmed crops): a match takes the best of an animal's references, so an
+    animal with a hundred confirmed crops as references would win spurious
+    matches by sheer numbers (measured on the demo: a confirmed gallery of 96
+    crops drew another animal's 12 crops). The confirmed crops keep their
+    identity whether or not they are references.
+    """
     if not forced:
         return catalogue
     flanks = (
@@ -192,6 +221,7 @@ def _with_reviewed(
         else dict(zip(previous["crop_id"], previous["flank"], strict=True))
     )
     paths = dict(zip(crops["crop_id"], crops["crop_path"], strict=True))
+    forced = _spread_references(forced, flanks)
     rows = pd.DataFrame(
         [
             {
@@ -210,6 +240,22 @@ def _with_reviewed(
         columns=catalogue.columns,
     )
     return pd.concat([catalogue, rows], ignore_index=True)
+
+
+def _spread_references(
+    forced: dict[str, str], flanks: dict[str, str]
+) -> dict[str, str]:
+    """Up to ``REVIEWED_PER_FLANK`` confirmed crops per animal and flank, evenly
+    spread over the animal's crops in id order (deterministic across reruns)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for crop in sorted(forced):
+        groups.setdefault((forced[crop], flanks.get(crop, "unknown")), []).append(crop)
+    kept = {}
+    for (individual, _), members in groups.items():
+        n = min(len(members), REVIEWED_PER_FLANK)
+        step = len(members) / n
+        kept |= {members[int(k * step)]: individual for k in range(n)}
+    return kept
 
 
 def _global_scores(

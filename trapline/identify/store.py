@@ -29,6 +29,7 @@ class CropStore:
         crops, images, crops_root, backgrounds, settings, cache: as for
             :func:`~trapline.identify.features.crop_features`.
         batch: crops per read (and per progress step).
+        workers: threads computing features.
     """
 
     def __init__(
@@ -40,6 +41,7 @@ class CropStore:
         settings: FeatureSettings,
         cache: Path | None = None,
         batch: int = 256,
+        workers: int = 1,
     ) -> None:
         self.crops = crops.set_index("crop_id", drop=False)
         self.images = images
@@ -48,6 +50,7 @@ class CropStore:
         self._row = {c: k for k, c in enumerate(crops["crop_id"])}
         self.crops_root, self.backgrounds = crops_root, backgrounds
         self.settings, self.cache, self.batch = settings, cache, batch
+        self.workers = workers
         self.keys: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
         self._held: dict[str, Features] | None = None if cache else {}
@@ -65,7 +68,7 @@ class CropStore:
     def of(cls, features: dict[str, Features], batch: int = 256) -> CropStore:
         """A store of features already in memory (tests, benchmarks)."""
         store = cls.__new__(cls)
-        store.batch = batch
+        store.batch, store.workers = batch, 1
         store._held = dict(features)
         store.keys = {c: f.key for c, f in features.items()}
         store.sizes = {c: len(f) for c, f in features.items()}
@@ -88,6 +91,7 @@ class CropStore:
             backgrounds,
             self.settings,
             self.cache,
+            self.workers,
         )
 
     def batches(self, crop_ids: list[str]) -> Iterator[dict[str, Features]]:

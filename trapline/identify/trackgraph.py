@@ -172,6 +172,8 @@ def verify_edges(
         chunk = firsts[start : start + batch]
         wanted = {c for a in chunk for t in [a, *by_first[a]] for c in reps[t]}
         feats = store.load(sorted(wanted))
+        edges_of: list[list[tuple[str, Edge]]] = []
+        work = []
         for a in chunk:
             jobs: dict[str, list[tuple[str, Edge]]] = {}
             for b in by_first[a]:
@@ -180,13 +182,19 @@ def verify_edges(
                         query, other = sorted((x, y), key=lambda c: (-len(feats[c]), c))
                         jobs.setdefault(query, []).append((other, (a, b)))
             for query, todo in jobs.items():
-                names = [c for c, _ in todo]
-                counts = cache.counts(
-                    query, feats[query], names, [feats[c] for c in names], local
+                work.append(
+                    (
+                        query,
+                        feats[query],
+                        [c for c, _ in todo],
+                        [feats[c] for c, _ in todo],
+                    )
                 )
-                for (_, edge), n in zip(todo, counts, strict=True):
-                    best[edge] = max(best.get(edge, 0), int(n))
-            progress.advance(len(by_first[a]))
+                edges_of.append(todo)
+        for todo, counts in zip(edges_of, cache.counts_many(work, local), strict=True):
+            for (_, edge), n in zip(todo, counts, strict=True):
+                best[edge] = max(best.get(edge, 0), int(n))
+        progress.advance(sum(len(by_first[a]) for a in chunk))
     progress.finish(
         f"{cache.verified - before[0]} representative pairs verified now, "
         f"{cache.reused - before[1]} from cache"

@@ -321,5 +321,11 @@ IDENTITIES = Table(
             "the animal's track within its sequence "
             "(crops of one track share one decision)",
         ),
+        Column(
+            "cluster_id",
+            pa.string(),
+            "the identity before flank links and review merges (equal to "
+            "`individual_id` unless two identities were found to be one animal)",
+        ),
     ),
 )

@@ -1,0 +1,385 @@
+"""The three queues of the review: uncertain matches, new animals, flank links.
+
+A person's time is the scarcest thing in the pipeline, so each queue holds only
+what the machine cannot settle, ordered by how much an answer changes the
+capture history:
+
+1. **matches**: tracks whose catalogue match has a low margin, or whose "new
+   animal" call has a catalogue candidate close to the threshold. One item per
+   track (its crops share one decision), least certain first.
+2. **animals**: one gallery per provisional animal: confirm, split, merge, name.
+   Animals with few captures first: a fragment of another animal (a flank seen
+   once, a blurred passage) is the likeliest error and the one that inflates
+   the number of individuals most.
+3. **flanks**: pairs of a left-only and a right-only identity that may be one
+   animal, by evidence from the captures (shared stations, the same station on
+   the same night) and never seen at two stations at once; strongest evidence
+   first. Pairs a person called ``distinct`` are never proposed again.
+
+Everything here is plain tables in, plain dicts out (the page's data); images
+and the page itself are written by :mod:`trapline.review.folder`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from trapline.identify.decisions import ReviewDecisions
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """Config ``review``.
+
+    Args:
+        low, high: the review band (config ``identify.review_low``/``_high``): a
+            match below ``high``, or a new-animal call whose best candidate
+            reaches ``low``, goes to the matches queue.
+        candidates: candidate individuals shown per match.
+        gallery_crops: crops of an animal shown at first in its gallery (the
+            rest one key away); the count of crops a person sees.
+        track_crops: crops of a track shown beside a match's crop.
+        flank_proposals: flank-link proposals per identity, best first.
+        thumbnail_px: longest side of the images copied into the folder.
+    """
+
+    low: float = 0.2
+    high: float = 0.9
+    candidates: int = 3
+    gallery_crops: int = 8
+    track_crops: int = 4
+    flank_proposals: int = 2
+    thumbnail_px: int = 320
+
+
+@dataclass(frozen=True)
+class Season:
+    """The tables the queues are built from.
+
+    Args:
+        identities: ``identities.parquet``.
+        candidates: ``identify/candidates.parquet``.
+        crops: target crops (``crop_id, image_id``) joined with their images'
+            ``station, camera, datetime``.
+        catalogue: ``ref_id, individual_id, flank``.
+        decisions: what people decided before (applied by the identify rule).
+    """
+
+    identities: pd.DataFrame
+    candidates: pd.DataFrame
+    crops: pd.DataFrame
+    catalogue: pd.DataFrame
+    decisions: ReviewDecisions = ReviewDecisions()
+    similar: pd.DataFrame | None = None
+    """Verified pairs of crops of different tracks (``crop_a, crop_b,
+    inliers``), from the identify rule."""
+
+
+def match_items(season: Season, settings: ReviewSettings) -> list[dict]:
+    """Tracks whose automatic call is uncertain, least certain first."""
+    ids = season.identities[season.identities["source"] != "review"]
+    cands = season.candidates.sort_values(["crop_id", "rank"])
+    best = cands.drop_duplicates("crop_id").set_index("crop_id")
+    items = []
+    forced = season.decisions.forced
+    for track_id, track in ids.groupby("track_id", sort=False):
+        if any(c in forced for c in track["crop_id"]):
+            continue  # a person decided it (the identify rule applied it)
+        track = track.sort_values("crop_id")
+        crop = _best_crop(track, best)
+        if crop is None:
+            continue
+        row = track.set_index("crop_id").loc[crop]
+        p = float(best.loc[crop, "probability"])
+        if not row["is_new"]:
+            if float(row["score"]) >= settings.high:
+                continue
+        elif p < settings.low:
+            continue
+        mine = cands[cands["crop_id"] == crop]
+        per_individual = mine.sort_values("probability", ascending=False)
+        per_individual = per_individual.drop_duplicates("individual_id")
+        rejected = {
+            i for c, i in season.decisions.forbidden if c in set(track["crop_id"])
+        }
+        per_individual = per_individual[~per_individual["individual_id"].isin(rejected)]
+        shown = per_individual.head(settings.candidates)
+        if shown.empty:
+            continue
+        items.append(
+            {
+                "key": f"match:{track_id}",
+                "track": str(track_id),
+                "crop": crop,
+                "track_crops": [c for c in track["crop_id"] if c != crop][
+                    : settings.track_crops
+                ],
+                "n_track_crops": len(track),
+                "call": str(row["individual_id"]),
+                "is_new": bool(row["is_new"]),
+                "score": round(float(row["score"]), 3),
+                "candidates": [
+                    {
+                        "individual": str(c.individual_id),
+                        "probability": round(float(c.probability), 3),
+                        "inliers": int(c.inliers),
+                        "ref": str(c.ref_id),
+                    }
+                    for c in shown.itertuples()
+                ],
+                "certainty": round(abs(p - 0.5), 3),
+            }
+        )
+    items.sort(key=lambda item: (item["certainty"], item["key"]))
+    return items
+
+
+def _best_crop(track: pd.DataFrame, best: pd.DataFrame) -> str | None:
+    """The track's crop with the most inliers to its best candidate."""
+    scored = [c for c in track["crop_id"] if c in best.index]
+    if not scored:
+        return None
+    return max(scored, key=lambda c: (int(best.loc[c, "inliers"]), c))
+
+
+def animal_items(season: Season, settings: ReviewSettings) -> list[dict]:
+    """One gallery per provisional animal, fewest captures first."""
+    ids = season.identities
+    new = ids[ids["is_new"].astype(bool)]
+    confirmed = _confirmed(season)
+    suggestions = _lookalikes(season, settings.candidates)
+    items = []
+    for individual, group in new.groupby("individual_id"):
+        if individual in confirmed:
+            continue
+        crops = _spread(season, group["crop_id"].tolist(), settings.gallery_crops)
+        items.append(
+            {
+                "key": f"animal:{individual}",
+                "individual": str(individual),
+                "crops": crops,
+                "all_crops": sorted(group["crop_id"]),
+                "n_crops": len(group),
+                "n_tracks": int(group["track_id"].nunique()),
+                "lookalikes": suggestions.get(individual, []),
+                **_where(season, group),
+            }
+        )
+    items.sort(key=lambda item: (item["n_tracks"], item["n_crops"], item["key"]))
+    return items
+
+
+def _lookalikes(season: Season, n: int) -> dict[str, list[dict]]:
+    """Per identity, the other identities it is most like: the most inliers
+    between any crop of each (verified new-animal pairs, and catalogue
+    candidates), those a person called distinct left out."""
+    owner = dict(
+        zip(
+            season.identities["crop_id"],
+            season.identities["individual_id"],
+            strict=True,
+        )
+    )
+    best: dict[tuple[str, str], tuple[int, str, str]] = {}
+    pairs: list[tuple[str, str, int, str, str]] = []  # crop, other, n, shown, kind
+    if season.similar is not None and len(season.similar):
+        sim = season.similar
+        pairs += list(
+            zip(
+                sim["crop_a"],
+                sim["crop_b"].map(owner),
+                sim["inliers"],
+                sim["crop_b"],
+                ["crop"] * len(sim),
+                strict=True,
+            )
+        )
+        pairs += list(
+            zip(
+                sim["crop_b"],
+                sim["crop_a"].map(owner),
+                sim["inliers"],
+                sim["crop_a"],
+                ["crop"] * len(sim),
+                strict=True,
+            )
+        )
+    cands = season.candidates[season.candidates["inliers"] > 0]
+    pairs += list(
+        zip(
+            cands["crop_id"],
+            cands["individual_id"],
+            cands["inliers"],
+            cands["ref_id"],
+            ["ref"] * len(cands),
+            strict=True,
+        )
+    )
+    for crop, other, inliers, shown, kind in pairs:
+        mine = owner.get(crop)
+        if mine is None or not isinstance(other, str) or other == mine:
+            continue
+        if frozenset((mine, other)) in season.decisions.distinct:
+            continue
+        if int(inliers) > best.get((mine, other), (-1, "", ""))[0]:
+            best[(mine, other)] = (int(inliers), shown, kind)
+    out: dict[str, list[dict]] = defaultdict(list)
+    for (mine, other), (inliers, shown, kind) in sorted(
+        best.items(), key=lambda kv: (-kv[1][0], kv[0])
+    ):
+        if len(out[mine]) < n:
+            out[mine].append({"individual": other, "inliers": inliers, kind: shown})
+    return dict(out)
+
+
+def _confirmed(season: Season) -> set[str]:
+    """Animals a person has decided whole: every crop confirmed, or every
+    cluster of it named or merged by a person (a merged animal is not asked
+    about again; an animal that gained an unreviewed cluster is)."""
+    forced = season.decisions.forced
+    d = season.decisions
+    named = {x for pair in d.merges for x in pair} | set(d.names)
+    out = set()
+    for individual, group in season.identities.groupby("individual_id"):
+        if all(forced.get(c) == individual for c in group["crop_id"]):
+            out.add(individual)
+        elif set(group["cluster_id"]) <= named:
+            out.add(individual)
+    return out
+
+
+def _spread(season: Season, crop_ids: list[str], n: int) -> list[str]:
+    """Up to ``n`` crops of an animal, one per track first (its different
+    passages, not n frames of one)."""
+    ids = season.identities.set_index("crop_id")
+    by_track: dict[str, list[str]] = defaultdict(list)
+    for c in sorted(crop_ids):
+        by_track[ids.loc[c, "track_id"]].append(c)
+    out: list[str] = []
+    rounds = max((len(v) for v in by_track.values()), default=0)
+    for k in range(rounds):
+        for track in sorted(by_track):
+            if k < len(by_track[track]) and len(out) < n:
+                out.append(by_track[track][k])
+    return out
+
+
+def _where(season: Season, group: pd.DataFrame) -> dict:
+    """Stations, first and last capture, flanks of an identity's crops."""
+    crops = season.crops[season.crops["crop_id"].isin(set(group["crop_id"]))]
+    flanks = group["flank"].value_counts().to_dict()
+    times = pd.to_datetime(crops["datetime"])
+    return {
+        "stations": sorted(crops["station"].astype(str).unique()),
+        "first": times.min().isoformat() if len(times) else None,
+        "last": times.max().isoformat() if len(times) else None,
+        "flanks": {f: int(flanks.get(f, 0)) for f in ("left", "right", "unknown")},
+    }
+
+
+def flank_items(season: Season, settings: ReviewSettings) -> list[dict]:
+    """Left-only and right-only identities that may be one animal.
+
+    Evidence, per pair: stations where both were captured, and nights on which
+    both were at one station. Pairs ever captured at two different stations
+    within an hour are impossible and never proposed; so are two catalogue
+    animals (the catalogue knows both flanks), pairs a person called distinct
+    and pairs without a shared station.
+    """
+    ids = season.identities.merge(
+        season.crops[["crop_id", "station", "datetime"]], on="crop_id"
+    )
+    ids["datetime"] = pd.to_datetime(ids["datetime"])
+    side = {}
+    for individual, group in ids.groupby("individual_id"):
+        flanks = set(group["flank"]) - {"unknown"}
+        if len(flanks) == 1:
+            side[individual] = flanks.pop()
+    lefts = sorted(i for i, f in side.items() if f == "left")
+    rights = sorted(i for i, f in side.items() if f == "right")
+    new = set(ids.loc[ids["is_new"].astype(bool), "individual_id"])
+    captures = {i: g for i, g in ids.groupby("individual_id")}
+    distinct = season.decisions.distinct
+    pairs = []
+    for left in lefts:
+        for right in rights:
+            if left not in new and right not in new:
+                continue
+            if frozenset((left, right)) in distinct:
+                continue
+            evidence = _evidence(captures[left], captures[right])
+            if evidence is not None:
+                pairs.append((left, right, evidence))
+    # Each identity's best few proposals.
+    pairs.sort(key=lambda p: (-p[2]["score"], p[0], p[1]))
+    count: dict[str, int] = defaultdict(int)
+    items = []
+    for left, right, evidence in pairs:
+        if count[left] >= settings.flank_proposals:
+            continue
+        if count[right] >= settings.flank_proposals:
+            continue
+        count[left] += 1
+        count[right] += 1
+        items.append(
+            {
+                "key": f"flank:{left}+{right}",
+                "left": str(left),
+                "right": str(right),
+                "left_crops": _spread(
+                    season, captures[left]["crop_id"].tolist(), settings.track_crops
+                ),
+                "right_crops": _spread(
+                    season, captures[right]["crop_id"].tolist(), settings.track_crops
+                ),
+                **evidence,
+            }
+        )
+    return items
+
+
+def _evidence(a: pd.DataFrame, b: pd.DataFrame) -> dict | None:
+    """Why two identities may be one animal (None: no reason, or impossible)."""
+    shared = sorted(set(a["station"]) & set(b["station"]))
+    if not shared:
+        return None
+    ta = a.sort_values("datetime")
+    tb = b.sort_values("datetime")
+    # Never at two stations at once (within an hour): a different animal.
+    times_b = tb["datetime"].to_numpy()
+    for station, when in zip(ta["station"], ta["datetime"].to_numpy(), strict=True):
+        lo = np.searchsorted(times_b, when - np.timedelta64(1, "h"))
+        hi = np.searchsorted(times_b, when + np.timedelta64(1, "h"))
+        if (tb["station"].iloc[lo:hi] != station).any():
+            return None
+    nights = {
+        (s, (t - pd.Timedelta(hours=12)).date())
+        for s, t in zip(ta["station"], ta["datetime"], strict=True)
+    } & {
+        (s, (t - pd.Timedelta(hours=12)).date())
+        for s, t in zip(tb["station"], tb["datetime"], strict=True)
+    }
+    reasons = [f"both at {len(shared)} station(s): {', '.join(shared[:5])}"]
+    if nights:
+        reasons.append(f"same station on the same night {len(nights)} time(s)")
+    union = set(a["station"]) | set(b["station"])
+    score = len(shared) / len(union) + len(nights)
+    return {
+        "score": round(score, 3),
+        "shared_stations": shared,
+        "same_nights": len(nights),
+        "evidence": reasons,
+    }
+
+
+def build_queues(season: Season, settings: ReviewSettings) -> dict[str, list[dict]]:
+    """The three queues, in the order a person works them."""
+    return {
+        "flanks": flank_items(season, settings),
+        "animals": animal_items(season, settings),
+        "matches": match_items(season, settings),
+    }
