@@ -256,7 +256,16 @@ def identify(
         target, images, crops_root, backgrounds, local, feature_cache, workers=workers
     )
     progress = Progress("reference features", len(catalogue), "references")
-    refs = reference_features(catalogue, local, feature_cache)
+    reviewed = catalogue["ref_id"].astype(str).str.startswith(REVIEWED)
+    refs = reference_features(catalogue[~reviewed], local, feature_cache)
+    # A crop a person confirmed is a reference with the features it has as a
+    # crop, masked against its deployment's background: as a catalogue photo
+    # (the box's interior) it would carry the station's background, and match
+    # every other animal photographed there.
+    confirmed = {r: r.removeprefix(REVIEWED) for r in catalogue.loc[reviewed, "ref_id"]}
+    held = store.load([c for c in confirmed.values() if c in store.keys])
+    refs |= {r: held[c] for r, c in confirmed.items() if c in held}
+    catalogue = catalogue[catalogue["ref_id"].isin(refs.keys())]
     progress.advance(len(catalogue))
     progress.finish()
     ref_pairs = PairCache(
