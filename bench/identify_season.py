@@ -293,7 +293,9 @@ PAIRS = re.compile(
     r"|(?P<rep_now>\d+) representative pairs verified now, "
     r"(?P<rep_cached>\d+) from cache"
 )
-SUMMARY = re.compile(r"(\d+) crops: (\d+) individuals \((\d+) new\), (\d+) for review")
+SUMMARY = re.compile(
+    r"(\d+) crops: (\d+) individuals \((\d+) new\)(?:, (\d+) for review)?"
+)
 
 
 def parse_log(path: Path) -> dict:
@@ -324,7 +326,7 @@ def parse_log(path: Path) -> dict:
         "for_review": None,
     }
     if summary:
-        _, ind, new, review = map(int, summary[-1])
+        _, ind, new, review = (int(v) if v else None for v in summary[-1])
         out |= {
             "individuals_found": ind,
             "new_individuals": new,
