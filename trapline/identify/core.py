@@ -266,6 +266,7 @@ def identify(
     held = store.load([c for c in confirmed.values() if c in store.keys])
     refs |= {r: held[c] for r, c in confirmed.items() if c in held}
     catalogue = catalogue[catalogue["ref_id"].isin(refs.keys())]
+    own = catalogue[~catalogue["ref_id"].isin(confirmed.keys())]
     progress.advance(len(catalogue))
     progress.finish()
     ref_pairs = PairCache(
@@ -275,7 +276,6 @@ def identify(
     # references for matching, but as calibration pairs (frames of one passage,
     # near copies) they would move the threshold, and with it calls nobody
     # reviewed, on every rerun after a review.
-    own = catalogue[~catalogue["ref_id"].astype(str).str.startswith(REVIEWED)]
     pairs = catalogue_pair_counts(own, refs, local, ref_pairs)
     log.info(
         "catalogue pairs verified now: %d, from cache: %d",
@@ -351,8 +351,12 @@ def identify(
             for c in crop_ids_of[t]:
                 score = 1.0 - float(best_p.get(c, 0.0))
                 rows.append((c, name, True, "auto", score, flank, t))
-    identities = pd.DataFrame(rows, columns=IDENTITIES.names[:-1])
+    columns = [c for c in IDENTITIES.names if c != "cluster_id"]
+    identities = pd.DataFrame(rows, columns=columns)
+    # Before flank links and review merges (applied by the stage) every identity
+    # is its own cluster.
     identities["cluster_id"] = identities["individual_id"]
+    identities = identities[IDENTITIES.names]
     identities = identities.sort_values("crop_id", ignore_index=True)
     return Identification(
         identities,

@@ -78,8 +78,9 @@ class DecisionContext:
     catalogue: frozenset[str]
     previous: Mapping[str, str] = field(default_factory=dict)
     clusters: frozenset[str] = frozenset()
-    """The previous run's identities before merges (``cluster_id``): a merge
-    line names the identities a person saw, which a merge made one."""
+    """Every identity a run ever showed, before and after merges (``cluster_id``
+    and ``individual_id``; ``identify/identities-seen.parquet``): a line names
+    the identities a person saw, which a later decision may have absorbed."""
     previous_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Previous run's individual → the clusters it holds (a name this file gave
     to a merged animal is that animal's, not another's)."""

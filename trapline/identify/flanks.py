@@ -50,12 +50,13 @@ def simultaneous_pairs(
     return pairs
 
 
-def _rank(name: str, known: set[str]) -> int:
-    """Which name two linked individuals keep: a catalogue individual's, then a
-    name a person gave in review, then a provisional ``NEW…`` id."""
+def name_rank(name: str, known: set[str]) -> tuple[int, str]:
+    """Which name two joined individuals keep (the smaller key): a catalogue
+    individual's, then a name a person gave in review, then a provisional
+    ``NEW…`` id; alphabetically within each."""
     if name in known:
-        return 0
-    return 2 if re.fullmatch(rf"{NEW_PREFIX}\d+", name) else 1
+        return 0, name
+    return (2 if re.fullmatch(rf"{NEW_PREFIX}\d+", name) else 1), name
 
 
 def link_flanks(
@@ -92,7 +93,7 @@ def link_flanks(
         if ra in known and rb in known:
             conflicts.append(f"{a} ({ra}) and {b} ({rb}) were captured together")
             continue
-        keep, drop = sorted((ra, rb), key=lambda name: (_rank(name, known), name))
+        keep, drop = sorted((ra, rb), key=lambda name: name_rank(name, known))
         parent[drop] = keep
     linked = identities.copy()
     linked["individual_id"] = linked["individual_id"].map(find)

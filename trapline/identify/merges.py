@@ -12,22 +12,13 @@ applying while the clusters keep their ids (``cluster_id``, which
 from __future__ import annotations
 
 import logging
-import re
 
 import pandas as pd
 
-from trapline.identify.clusters import NEW_PREFIX
 from trapline.identify.decisions import ReviewDecisions
+from trapline.identify.flanks import name_rank
 
 log = logging.getLogger(__name__)
-
-
-def _rank(name: str, known: set[str]) -> tuple[int, str]:
-    """Which name a merged animal keeps: a catalogue individual's, then a name a
-    person gave, then the lowest provisional ``NEW…`` id."""
-    if name in known:
-        return 0, name
-    return (2 if re.fullmatch(rf"{NEW_PREFIX}\d+", name) else 1), name
 
 
 def apply_identity_decisions(
@@ -85,7 +76,7 @@ def apply_identity_decisions(
         if ra in catalogue and rb in catalogue:  # a set's root is its catalogue name
             skipped.append(f"merge {a} + {b}: would join two catalogue individuals")
             continue
-        keep, drop = sorted((ra, rb), key=lambda n: _rank(n, catalogue))
+        keep, drop = sorted((ra, rb), key=lambda n: name_rank(n, catalogue))
         parent[drop] = keep
     names: dict[str, str] = {}
     for old, name in decisions.names.items():

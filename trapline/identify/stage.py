@@ -82,9 +82,9 @@ def identify_stage(
     seen = _identities_seen(seen_file, previous)
     catalogue = read_catalogue(inputs.catalogue)
     known = set(catalogue["individual_id"])  # the user's catalogue, before review
-    context = _decision_context(crops, settings, known, previous)
-    context = dataclasses.replace(context, clusters=context.clusters | seen)
-    decisions = read_decisions(inputs.decisions, context)
+    decisions = read_decisions(
+        inputs.decisions, _decision_context(crops, settings, known, previous, seen)
+    )
     catalogue = _with_reviewed(catalogue, crops, decisions.forced, previous, inputs)
     candidates, reference_scores, embeddings = _global_scores(
         inputs, crops, catalogue, index, top_k
@@ -170,11 +170,13 @@ def _decision_context(
     settings: IdentifySettings,
     catalogue: set[str],
     previous: pd.DataFrame | None,
+    seen: frozenset[str],
 ) -> DecisionContext:
-    """What a decisions file is checked against: this season's crops and animals."""
+    """What a decisions file is checked against: this season's crops and animals,
+    and every identity a run ever showed (``seen``)."""
     species = dict(zip(crops["crop_id"], crops["species"], strict=True))
     context = DecisionContext(
-        species, frozenset(settings.target_species), frozenset(catalogue)
+        species, frozenset(settings.target_species), frozenset(catalogue), clusters=seen
     )
     if previous is None or previous.empty:
         return context
@@ -192,7 +194,6 @@ def _decision_context(
     return dataclasses.replace(
         context,
         previous=dict(zip(previous["crop_id"], previous["individual_id"], strict=True)),
-        clusters=frozenset(clusters.dropna()),
         previous_names=holds,
     )
 
