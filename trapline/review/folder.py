@@ -26,6 +26,7 @@ import pandas as pd
 from PIL import Image, ImageOps
 
 from trapline.identify.decisions import DECISION_COLUMNS
+from trapline.identify.progress import Progress
 from trapline.review.queues import ReviewSettings, Season, build_queues
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,9 @@ def _thumbnails(
     """
     img.mkdir(parents=True, exist_ok=True)
     out = {}
+    progress = Progress(f"review images ({prefix})", len(names), "images")
     for k, name in enumerate(names):
+        progress.advance()
         source = paths.get(name)
         target = img / f"{prefix}{k:06d}.jpg"
         if source is None:
@@ -178,6 +181,7 @@ def _thumbnails(
             log.warning("review: image of %s not copied (%s): %s", name, source, err)
             continue
         out[name] = f"img/{target.name}"
+    progress.finish()
     return out
 
 

@@ -84,6 +84,10 @@ def match_items(season: Season, settings: ReviewSettings) -> list[dict]:
     ids = season.identities[season.identities["source"] != "review"]
     cands = season.candidates.sort_values(["crop_id", "rank"])
     best = cands.drop_duplicates("crop_id").set_index("crop_id")
+    of_crop = {crop: group for crop, group in cands.groupby("crop_id", sort=False)}
+    rejected_for: dict[str, set[str]] = defaultdict(set)
+    for crop, individual in season.decisions.forbidden:
+        rejected_for[crop].add(individual)
     items = []
     forced = season.decisions.forced
     for track_id, track in ids.groupby("track_id", sort=False):
@@ -100,12 +104,9 @@ def match_items(season: Season, settings: ReviewSettings) -> list[dict]:
                 continue
         elif p < settings.low:
             continue
-        mine = cands[cands["crop_id"] == crop]
-        per_individual = mine.sort_values("probability", ascending=False)
+        per_individual = of_crop[crop].sort_values("probability", ascending=False)
         per_individual = per_individual.drop_duplicates("individual_id")
-        rejected = {
-            i for c, i in season.decisions.forbidden if c in set(track["crop_id"])
-        }
+        rejected = set().union(*(rejected_for[c] for c in track["crop_id"]))
         per_individual = per_individual[~per_individual["individual_id"].isin(rejected)]
         shown = per_individual.head(settings.candidates)
         if shown.empty:
@@ -152,11 +153,13 @@ def animal_items(season: Season, settings: ReviewSettings) -> list[dict]:
     new = ids[ids["is_new"].astype(bool)]
     confirmed = _confirmed(season)
     suggestions = _lookalikes(season, settings.candidates)
+    track_of = _tracks(season)
+    where = season.crops.set_index("crop_id")
     items = []
     for individual, group in new.groupby("individual_id"):
         if individual in confirmed:
             continue
-        crops = _spread(season, group["crop_id"].tolist(), settings.gallery_crops)
+        crops = _spread(track_of, group["crop_id"].tolist(), settings.gallery_crops)
         items.append(
             {
                 "key": f"animal:{individual}",
@@ -166,7 +169,7 @@ def animal_items(season: Season, settings: ReviewSettings) -> list[dict]:
                 "n_crops": len(group),
                 "n_tracks": int(group["track_id"].nunique()),
                 "lookalikes": suggestions.get(individual, []),
-                **_where(season, group),
+                **_where(where, group),
             }
         )
     items.sort(key=lambda item: (item["n_tracks"], item["n_crops"], item["key"]))
@@ -186,24 +189,16 @@ def _lookalikes(season: Season, n: int) -> dict[str, list[dict]]:
     )
     best: dict[tuple[str, str], tuple[int, str, str]] = {}
     pairs: list[tuple[str, str, int, str, str]] = []  # crop, other, n, shown, kind
-    if season.similar is not None and len(season.similar):
-        sim = season.similar
+    sim = season.similar
+    for mine, theirs in (("crop_a", "crop_b"), ("crop_b", "crop_a")):
+        if sim is None or sim.empty:
+            break
         pairs += list(
             zip(
-                sim["crop_a"],
-                sim["crop_b"].map(owner),
+                sim[mine],
+                sim[theirs].map(owner),
                 sim["inliers"],
-                sim["crop_b"],
-                ["crop"] * len(sim),
-                strict=True,
-            )
-        )
-        pairs += list(
-            zip(
-                sim["crop_b"],
-                sim["crop_a"].map(owner),
-                sim["inliers"],
-                sim["crop_a"],
+                sim[theirs],
                 ["crop"] * len(sim),
                 strict=True,
             )
@@ -252,13 +247,18 @@ def _confirmed(season: Season) -> set[str]:
     return out
 
 
-def _spread(season: Season, crop_ids: list[str], n: int) -> list[str]:
+def _tracks(season: Season) -> dict[str, str]:
+    """crop → its track (read once per queue, not once per item)."""
+    ids = season.identities
+    return dict(zip(ids["crop_id"], ids["track_id"], strict=True))
+
+
+def _spread(track_of: dict[str, str], crop_ids: list[str], n: int) -> list[str]:
     """Up to ``n`` crops of an animal, one per track first (its different
     passages, not n frames of one)."""
-    ids = season.identities.set_index("crop_id")
     by_track: dict[str, list[str]] = defaultdict(list)
     for c in sorted(crop_ids):
-        by_track[ids.loc[c, "track_id"]].append(c)
+        by_track[track_of[c]].append(c)
     out: list[str] = []
     rounds = max((len(v) for v in by_track.values()), default=0)
     for k in range(rounds):
@@ -268,9 +268,13 @@ def _spread(season: Season, crop_ids: list[str], n: int) -> list[str]:
     return out
 
 
-def _where(season: Season, group: pd.DataFrame) -> dict:
-    """Stations, first and last capture, flanks of an identity's crops."""
-    crops = season.crops[season.crops["crop_id"].isin(set(group["crop_id"]))]
+def _where(crops: pd.DataFrame, group: pd.DataFrame) -> dict:
+    """Stations, first and last capture, flanks of an identity's crops.
+
+    Args:
+        crops: the target crops indexed by ``crop_id``.
+    """
+    crops = crops.loc[crops.index.intersection(group["crop_id"])]
     flanks = group["flank"].value_counts().to_dict()
     times = pd.to_datetime(crops["datetime"])
     return {
@@ -304,19 +308,33 @@ def flank_items(season: Season, settings: ReviewSettings) -> list[dict]:
     new = set(ids.loc[ids["is_new"].astype(bool), "individual_id"])
     captures = {i: g for i, g in ids.groupby("individual_id")}
     distinct = season.decisions.distinct
+    # Only identities seen at one station can have evidence: pairs come from
+    # the stations, not from every left × right (thousands of each in a season).
+    at_station: dict[str, set[str]] = defaultdict(set)
+    for individual in [*lefts, *rights]:
+        for station in set(captures[individual]["station"]):
+            at_station[station].add(individual)
+    candidates = {
+        (left, right)
+        for seen in at_station.values()
+        for left in seen
+        if side[left] == "left"
+        for right in seen
+        if side[right] == "right"
+    }
     pairs = []
-    for left in lefts:
-        for right in rights:
-            if left not in new and right not in new:
-                continue
-            if frozenset((left, right)) in distinct:
-                continue
-            evidence = _evidence(captures[left], captures[right])
-            if evidence is not None:
-                pairs.append((left, right, evidence))
+    for left, right in sorted(candidates):
+        if left not in new and right not in new:
+            continue
+        if frozenset((left, right)) in distinct:
+            continue
+        evidence = _evidence(captures[left], captures[right])
+        if evidence is not None:
+            pairs.append((left, right, evidence))
     # Each identity's best few proposals.
     pairs.sort(key=lambda p: (-p[2]["score"], p[0], p[1]))
     count: dict[str, int] = defaultdict(int)
+    track_of = _tracks(season)
     items = []
     for left, right, evidence in pairs:
         if count[left] >= settings.flank_proposals:
@@ -331,10 +349,10 @@ def flank_items(season: Season, settings: ReviewSettings) -> list[dict]:
                 "left": str(left),
                 "right": str(right),
                 "left_crops": _spread(
-                    season, captures[left]["crop_id"].tolist(), settings.track_crops
+                    track_of, captures[left]["crop_id"].tolist(), settings.track_crops
                 ),
                 "right_crops": _spread(
-                    season, captures[right]["crop_id"].tolist(), settings.track_crops
+                    track_of, captures[right]["crop_id"].tolist(), settings.track_crops
                 ),
                 **evidence,
             }
