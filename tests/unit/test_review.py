@@ -296,3 +296,26 @@ def test_a_merge_names_what_the_previous_run_merged(tmp_path):
         tmp_path, ",NEW0001,merge,Ronja,NEW0002,", header=IDENTITY_HEADER
     )
     assert read_decisions(path, merged).names == {"NEW0001": "Ronja"}
+
+
+def test_decided_lines_come_back_as_the_file_holds_them(tmp_path):
+    """The review folder exports these again: unsure lines are no decision, and a
+    note keeps its unquoted commas."""
+    path = decisions_file(
+        tmp_path,
+        "c1,LYX001,same,,,seen twice, same spots",
+        "c2,LYX002,unsure,,,",
+        ",NEW0001,merge,,NEW0002,",
+        header=IDENTITY_HEADER,
+    )
+    got = read_decisions(path, SEASON).lines
+    assert [line["crop_id"] for line in got] == ["c1", ""]
+    assert got[0]["note"] == "seen twice, same spots"
+    assert got[1] == {
+        "crop_id": "",
+        "proposed_individual": "NEW0001",
+        "decision": "merge",
+        "new_name": "",
+        "other_individual": "NEW0002",
+        "note": "",
+    }

@@ -47,11 +47,17 @@ class Line:
     decision: str
     name: str
     other: str = ""
+    note: str = ""
 
     @property
     def given(self) -> str:
         """The individual this line gives the crop ('' when it rejects only)."""
         return {"same": self.proposed, "new": self.name}.get(self.decision, "")
+
+    def row(self) -> dict[str, str]:
+        """The line as the file holds it (to write it out again)."""
+        values = (self.crop, self.proposed, self.decision, self.name, self.other)
+        return dict(zip(DECISION_COLUMNS, (*values, self.note), strict=True))
 
     @property
     def about_identities(self) -> bool:
@@ -134,6 +140,7 @@ def decided_lines(path: Path, problems: list[tuple[int, str]]) -> list[Line]:
             decision,
             row.get("new_name", ""),
             row.get("other_individual", ""),
+            row.get("note", ""),
         )
         if decision in ("", "unsure"):
             continue

@@ -51,6 +51,8 @@ class ReviewDecisions:
         distinct: pairs of identities a person declared two animals (never
             proposed as one again).
         names: identity → the name a person gave it.
+        lines: the decided lines as the file holds them, in its order (the
+            review page exports them again with its new ones).
     """
 
     forced: dict[str, str] = field(default_factory=dict)
@@ -58,6 +60,7 @@ class ReviewDecisions:
     merges: tuple[tuple[str, str], ...] = ()
     distinct: frozenset[frozenset[str]] = frozenset()
     names: dict[str, str] = field(default_factory=dict)
+    lines: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,7 @@ def read_decisions(
             for line in lines
             if line.decision in ("merge", "name") and line.name
         },
+        lines=tuple(line.row() for line in lines),
     )
 
 

@@ -7,7 +7,6 @@ is one Snakemake ``directory()`` output, replaced whole on each run.
 
 from __future__ import annotations
 
-import csv
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +59,7 @@ def review_stage(inputs: ReviewInputs, settings: ReviewSettings, out: Path) -> N
     ref_paths |= {REVIEWED + c: p for c, p in crop_paths.items()}
     catalogue = _with_reviewed_references(catalogue, candidates, identities)
     season = Season(identities, candidates, target, catalogue, decisions, similar)
-    previous = _lines(inputs.decisions)
+    previous = list(decisions.lines)
     data = review_data(season, settings, crop_paths, ref_paths, previous, out)
     write_folder(data, out)
     _template(data, out / "decisions.csv", previous)
@@ -84,37 +83,13 @@ def _with_reviewed_references(
     )
     if not reviewed:
         return catalogue
-    ids = identities.set_index("crop_id")
-    crops = [r.removeprefix(REVIEWED) for r in reviewed]
-    known = [c in ids.index for c in crops]
-    extra = pd.DataFrame(
-        {
-            "ref_id": [r for r, k in zip(reviewed, known, strict=True) if k],
-            "individual_id": [
-                ids.loc[c, "individual_id"]
-                for c, k in zip(crops, known, strict=True)
-                if k
-            ],
-            "flank": [
-                ids.loc[c, "flank"] for c, k in zip(crops, known, strict=True) if k
-            ],
-        }
+    refs = pd.DataFrame(
+        {"ref_id": reviewed, "crop_id": [r.removeprefix(REVIEWED) for r in reviewed]}
     )
-    return pd.concat([catalogue, extra], ignore_index=True)
-
-
-def _lines(path: Path | None) -> list[dict[str, str]]:
-    """The decided lines of the decisions file applied (exported again with the
-    new ones, so one file keeps growing)."""
-    if path is None:
-        return []
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    return [
-        {c: (row.get(c) or "").strip() for c in DECISION_COLUMNS}
-        for row in rows
-        if (row.get("decision") or "").strip()
+    extra = refs.merge(identities[["crop_id", "individual_id", "flank"]])[
+        ["ref_id", "individual_id", "flank"]
     ]
+    return pd.concat([catalogue, extra], ignore_index=True)
 
 
 def _template(data: dict, path: Path, previous: list[dict[str, str]]) -> None:
