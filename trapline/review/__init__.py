@@ -1,8 +1,9 @@
 """Review in the browser: the queues a person works and the folder they travel in.
 
-Modules: ``queues`` (what to review, in which order), ``folder`` (the
-self-contained page, its data and images), ``stage`` (the review rule), ``app/``
-(the page: HTML, JavaScript, CSS; no framework, no network). The decisions the
+Modules: ``queues`` (what to review, in which order), ``evidence`` (why two
+identities may be one animal), ``folder`` (the self-contained page, its data and
+images), ``stage`` (the review rule), ``app/`` (the page: HTML, JavaScript, CSS;
+no framework, no network). The decisions the
 page exports are read back by :mod:`trapline.identify.decisions`.
 """
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from trapline.identify.decisions import ReviewDecisions
+from trapline.review.evidence import flank_evidence
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,7 @@ def flank_items(season: Season, settings: ReviewSettings) -> list[dict]:
             continue
         if frozenset((left, right)) in distinct:
             continue
-        evidence = _evidence(captures[left], captures[right])
+        evidence = flank_evidence(captures[left], captures[right])
         if evidence is not None:
             pairs.append((left, right, evidence))
     # Each identity's best few proposals.
@@ -358,40 +358,6 @@ def flank_items(season: Season, settings: ReviewSettings) -> list[dict]:
             }
         )
     return items
-
-
-def _evidence(a: pd.DataFrame, b: pd.DataFrame) -> dict | None:
-    """Why two identities may be one animal (None: no reason, or impossible)."""
-    shared = sorted(set(a["station"]) & set(b["station"]))
-    if not shared:
-        return None
-    ta = a.sort_values("datetime")
-    tb = b.sort_values("datetime")
-    # Never at two stations at once (within an hour): a different animal.
-    times_b = tb["datetime"].to_numpy()
-    for station, when in zip(ta["station"], ta["datetime"].to_numpy(), strict=True):
-        lo = np.searchsorted(times_b, when - np.timedelta64(1, "h"))
-        hi = np.searchsorted(times_b, when + np.timedelta64(1, "h"))
-        if (tb["station"].iloc[lo:hi] != station).any():
-            return None
-    nights = {
-        (s, (t - pd.Timedelta(hours=12)).date())
-        for s, t in zip(ta["station"], ta["datetime"], strict=True)
-    } & {
-        (s, (t - pd.Timedelta(hours=12)).date())
-        for s, t in zip(tb["station"], tb["datetime"], strict=True)
-    }
-    reasons = [f"both at {len(shared)} station(s): {', '.join(shared[:5])}"]
-    if nights:
-        reasons.append(f"same station on the same night {len(nights)} time(s)")
-    union = set(a["station"]) | set(b["station"])
-    score = len(shared) / len(union) + len(nights)
-    return {
-        "score": round(score, 3),
-        "shared_stations": shared,
-        "same_nights": len(nights),
-        "evidence": reasons,
-    }
 
 
 def build_queues(season: Season, settings: ReviewSettings) -> dict[str, list[dict]]:
