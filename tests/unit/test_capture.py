@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
-from capture_checks import parquet_totals, r_totals, validate_camtrap_dp
+from capture_checks import parquet_totals, r_totals, rscript, validate_camtrap_dp
 
 from trapline.capture import (
     CaptureInputs,
@@ -176,6 +177,41 @@ def test_min_delta_time_from_last_independent_or_last_record():
         recs, "Individual", CaptureSettings(min_delta_minutes=0)
     )
     assert len(everything) == 4
+
+
+def test_delta_time_rounds_like_r():
+    """339 min is 5.65 h: R's round gives 5.7 (the double nearest 5.65 lies
+    above it), numpy's rint of 56.5 gave 5.6; camtrapR writes 5.7."""
+    recs = records(
+        ("A", "1", "2026-03-01 10:00", "I1"),
+        ("A", "1", "2026-03-01 15:39", "I1"),
+        ("A", "1", "2026-03-03 10:15", "I1"),
+    )
+    events = independent_events(recs, "Individual", CaptureSettings())
+    assert events["delta.time.mins"].tolist() == [0.0, 339.0, 2556.0]
+    assert events["delta.time.hours"].tolist() == [0.0, 5.7, 42.6]
+    assert events["delta.time.days"].tolist() == [0.0, 0.2, 1.8]
+
+
+def test_r_round_equals_base_r_on_camtraprs_chain():
+    """Seconds → mins → hours → days, each rounded to 1 decimal, as base R does."""
+    from trapline.capture.rounding import r_round
+
+    secs = np.arange(0, 200_000, 3.0)
+    mins = r_round(secs / 60, 1)
+    hours = r_round(mins / 60, 1)
+    days = r_round(hours / 24, 1)
+    assert np.round(np.round(secs / 60, 1) / 60, 1).tolist() != hours.tolist()
+    script = (
+        "s <- seq(0, 199999, by = 3); m <- round(s / 60, 1); h <- round(m / 60, 1); "
+        "d <- round(h / 24, 1); writeLines(sprintf('%.17g %.17g %.17g', m, h, d))"
+    )
+    done = subprocess.run(
+        [rscript(), "-e", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    from_r = np.loadtxt(done.stdout.splitlines())
+    assert (from_r == np.c_[mins, hours, days]).all()
 
 
 def test_paired_cameras_firing_together_are_one_record_unless_independent():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trapline.capture.rounding import r_round
 from trapline.capture.settings import CaptureSettings
 
 DELTA_COLUMNS = ["delta.time.secs", "delta.time.mins", "delta.time.hours"]
@@ -82,10 +83,12 @@ def independent_events(
         settings.delta_time_compared_to == "lastRecord",
     )
     events = recs[independent].copy()
-    events["delta.time.secs"] = np.round(delta[independent])
-    events["delta.time.mins"] = np.round(events["delta.time.secs"] / 60, 1)
-    events["delta.time.hours"] = np.round(events["delta.time.mins"] / 60, 1)
-    events["delta.time.days"] = np.round(events["delta.time.hours"] / 24, 1)
+    # camtrapR chains the units (mins from secs, hours from mins, days from
+    # hours), each with R's round, which differs from numpy's (rounding.py)
+    events["delta.time.secs"] = r_round(delta[independent], 0)
+    events["delta.time.mins"] = r_round(events["delta.time.secs"] / 60, 1)
+    events["delta.time.hours"] = r_round(events["delta.time.mins"] / 60, 1)
+    events["delta.time.days"] = r_round(events["delta.time.hours"] / 24, 1)
     per_event = pd.Series(event)
     events["n_images"] = (
         per_event.value_counts()
