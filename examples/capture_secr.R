@@ -33,7 +33,9 @@ detectors <- read.traps(
 days <- matrix(0, nrow(traps), n_occasions, dimnames = list(traps$Detector, NULL))
 days[cbind(match(effort$Station, traps$Detector), effort$Occasion)] <-
   ifelse(is.na(effort$effort), 0, effort$effort)
-usage(detectors) <- (days > 0) * 1 # proximity: 0/1; a count detector keeps days
+# Effort in days as usage, as camtrapR and trapline's trap file pass it (secr
+# models detection as proportional to it); (days > 0) * 1 gives 0/1 usage.
+usage(detectors) <- days
 
 # Proximity detectors record an individual at most once per station and occasion.
 detections <- unique(data.frame(
@@ -46,7 +48,8 @@ summary(ch)
 # The same capthist from the text exports, without Parquet:
 # ch <- read.capthist(file.path(results, "capture/secr/captures.txt"),
 #                     file.path(results, "capture/secr/traps.txt"),
-#                     fmt = "trapID", detector = "proximity", noncapt = "NONE")
+#                     fmt = "trapID", detector = "proximity",
+#                     binary.usage = FALSE, noncapt = "NONE")
 
 buffer <- suggest.buffer(ch)
 fit <- secr.fit(ch, model = list(D ~ 1, g0 ~ 1, sigma ~ 1), buffer = buffer, trace = FALSE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 R_READER = ROOT / "tests/r/read_exports.R"
+R_CACHE = Path.home() / ".cache/trapline-r"
 
 
 def rscript() -> str:
@@ -23,6 +25,30 @@ def rscript() -> str:
             "(apt package r-base-core)"
         )
     return found
+
+
+def r_packages(*packages: str) -> dict[str, str]:
+    """An environment in which Rscript loads ``packages``, or a skip saying how
+    to get them.
+
+    ``../shared/r/install.sh`` builds secr and nanoparquet into a library folder
+    (``~/.cache/trapline-r/<hash>`` by default) and prints it; ``R_LIBS_USER``
+    names it, or the default folders are tried.
+    """
+    folders = [os.environ.get("R_LIBS_USER", "")]
+    folders += sorted(str(p.parent) for p in R_CACHE.glob("*/.complete"))
+    load = "; ".join(f"library({p})" for p in packages)
+    for folder in filter(None, folders):
+        env = os.environ | {"R_LIBS_USER": folder}
+        done = subprocess.run(
+            [rscript(), "-e", load], capture_output=True, env=env, timeout=120
+        )
+        if done.returncode == 0:
+            return env
+    pytest.skip(
+        f"R cannot load {', '.join(packages)}: run ../shared/r/install.sh (about "
+        "10 minutes) and set R_LIBS_USER to the folder it prints"
+    )
 
 
 def r_totals(capture: Path) -> dict[str, str]:
@@ -50,7 +76,7 @@ def parquet_totals(capture: Path) -> dict[str, str]:
         "secr_detections": len(detections.drop_duplicates()),
         "secr_individuals": len(history),
         "secr_traps": len(traps),
-        "secr_usage_sum": int((effort["effort"].fillna(0) > 0).sum()),
+        "secr_usage_sum": _usage_sum(effort["effort"].fillna(0), capture),
         "mark_individuals": len(history),
         "mark_captures": int(history[o_cols].fillna(0).to_numpy().sum()),
         "mark_occasions": int(history["ch"].str.len().max()) if len(history) else 0,
@@ -61,6 +87,15 @@ def parquet_totals(capture: Path) -> dict[str, str]:
         totals[f"{key}_detections"] = int(rows["detected"].fillna(0).sum())
         totals[f"{key}_na"] = int(rows["detected"].isna().sum())
     return {k: str(v) for k, v in totals.items()}
+
+
+def _usage_sum(effort: pd.Series, capture: Path) -> str:
+    """The secr trap files' usage total: days (to 4 decimals, as written and as
+    R's ``format`` prints it) or, with 0/1 usage, the occasions worked."""
+    header = (capture / "secr/captures.txt").read_text()
+    if "binary.usage = TRUE" in header:
+        return str(int((effort > 0).sum()))
+    return f"{round(float(effort.round(4).sum()), 4):.7g}"
 
 
 def validate_camtrap_dp(package: Path, schemas: Path, workdir: Path):

@@ -38,10 +38,13 @@ read_traps <- function(file, binary.usage) {
 detector <- sub('.*detector = "([a-z]+)".*', "\\1",
                 grep("detector =", readLines(file.path(capture, "secr", "captures.txt")),
                      value = TRUE)[1])
+# the header's read.capthist call says whether usage is 0/1 or days
+binary <- any(grepl("binary.usage = TRUE", readLines(file.path(capture, "secr", "captures.txt")),
+                    fixed = TRUE))
 trapfiles <- list.files(file.path(capture, "secr"), pattern = "^traps.*\\.txt$", full.names = TRUE)
 usage_sum <- 0; n_traps <- 0; n_occ <- 0; detectors <- character(0)
 for (f in trapfiles) {
-  tr <- read_traps(f, binary.usage = detector == "proximity")
+  tr <- read_traps(f, binary.usage = binary)
   usage_sum <- usage_sum + sum(tr$usage)
   n_traps <- n_traps + nrow(tr$traps)
   n_occ <- n_occ + ncol(tr$usage)

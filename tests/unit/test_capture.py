@@ -8,7 +8,13 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from capture_checks import parquet_totals, r_totals, rscript, validate_camtrap_dp
+from capture_checks import (
+    parquet_totals,
+    r_packages,
+    r_totals,
+    rscript,
+    validate_camtrap_dp,
+)
 
 from trapline.capture import (
     CaptureInputs,
@@ -424,8 +430,8 @@ def test_station_without_captures_is_a_detector_with_effort(tmp_path, season):
     assert list(traps.index) == ["A", "B", "C", "D"]
     assert traps.loc["C", "n_cameras"] == 2 and traps.loc["D", "habitat"] == "meadow"
     lines = (out / "secr/traps.txt").read_text().splitlines()
-    assert "D 603000.00 5150000.00 11111 / meadow" in lines
-    assert "B 601000.00 5150000.00 11011 / meadow" in lines
+    assert "D 603000.00 5150000.00 1 1 1 1 1 / meadow" in lines
+    assert "B 601000.00 5150000.00 1 0.25 0 1 1 / meadow" in lines
     occupancy = pd.read_csv(out / "occupancy/Vulpes_vulpes.csv").set_index("site")
     assert occupancy.loc["D", [f"y.{k}" for k in range(1, 6)]].tolist() == [0] * 5
     assert occupancy.loc["B", "y.4"] == 1 and pd.isna(occupancy.loc["B", "y.3"])
@@ -439,6 +445,55 @@ def test_count_detectors_get_usage_in_days_and_every_event(tmp_path, season):
     lines = (out / "secr/traps.txt").read_text().splitlines()
     assert "A 600000.00 5150000.00 0.5 1 1 1 0.75 / forest" in lines
     assert 'detector = "count"' in (out / "secr/captures.txt").read_text()
+
+
+def test_proximity_usage_is_effort_in_days_as_camtraprs(tmp_path, season):
+    """camtrapR passes effort in days as usage; a 0/1 usage made a station that
+    worked half a day count as much as one that worked the whole occasion."""
+    out = run_stage(tmp_path, season)
+    lines = (out / "secr/traps.txt").read_text().splitlines()
+    assert "A 600000.00 5150000.00 0.5 1 1 1 0.75 / forest" in lines
+    assert any(ln.startswith("# usage: effort in days") for ln in lines)
+    header = (out / "secr/captures.txt").read_text()
+    assert 'detector = "proximity"' in header and "binary.usage = FALSE" in header
+
+
+def test_proximity_usage_binary_keeps_zero_one(tmp_path, season):
+    out = run_stage(tmp_path, season, CaptureSettings(proximity_usage="binary"))
+    lines = (out / "secr/traps.txt").read_text().splitlines()
+    assert "A 600000.00 5150000.00 11111 / forest" in lines
+    assert "B 601000.00 5150000.00 11011 / meadow" in lines
+    assert any(ln.startswith("# usage: 0/1 per occasion") for ln in lines)
+    assert "binary.usage = TRUE" in (out / "secr/captures.txt").read_text()
+    from_r = r_totals(out)
+    assert from_r["secr_usage_sum"] == parquet_totals(out)["secr_usage_sum"] == "19"
+
+
+@pytest.mark.parametrize("usage", ["days", "binary"])
+def test_secr_reads_the_usage_the_header_names(tmp_path, season, usage):
+    """secr's own read.capthist, called as the capture file's header says,
+    gets effort in days (or 0/1) per station and occasion."""
+    env = r_packages("secr")
+    out = run_stage(tmp_path, season, CaptureSettings(proximity_usage=usage))
+    script = (
+        "suppressMessages(library(secr)); setwd(commandArgs(TRUE)[1]); "
+        'h <- readLines("captures.txt"); '
+        'call <- sub("^# ", "", h[2:4]); '
+        'ch <- eval(parse(text = paste(call, collapse = " "))); '
+        "u <- usage(traps(ch)); "
+        'cat(paste(rownames(u), apply(u, 1, paste, collapse = " ")), sep = "\\n")'
+    )
+    done = subprocess.run(
+        [rscript(), "-e", script, str(out / "secr")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    expected = {"days": "0.5 1 1 1 0.75", "binary": "1 1 1 1 1"}[usage]
+    assert rows["A"] == expected
 
 
 def test_flank_filter_reports_the_other_flank(tmp_path, season):
@@ -496,7 +551,7 @@ def test_without_identities_effort_and_occupancy_are_still_written(tmp_path, sea
     assert "1 NONE 1 NONE" in (out / "secr/captures.txt").read_text()
     assert (out / "mark.inp").read_text().startswith("/* trapline: no individual")
     from_r = r_totals(out)
-    assert from_r["secr_individuals"] == "0" and from_r["secr_usage_sum"] == "19"
+    assert from_r["secr_individuals"] == "0" and from_r["secr_usage_sum"] == "17.5"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 DAY1_KINDS = ("survey", "station")
 COMPARED_TO = ("lastIndependentRecord", "lastRecord")
 DETECTORS = ("proximity", "count")
+PROXIMITY_USAGE = ("days", "binary")
 FLANKS = ("both", "left", "right")
 
 
@@ -34,9 +35,13 @@ class CaptureSettings:
             or from the last record (camtrapR ``deltaTimeComparedTo``).
         cameras_independent: cameras of one station count their effort and their
             events separately (camtrapR ``camerasIndependent``).
-        detector_type: secr detector type of the exports: ``proximity`` (binary
-            usage, at most one detection per individual, station and occasion)
-            or ``count`` (usage in days, every capture event counted).
+        detector_type: secr detector type of the exports: ``proximity`` (at
+            most one detection per individual, station and occasion) or
+            ``count`` (every capture event counted).
+        proximity_usage: usage in the secr trap file of proximity detectors:
+            ``days`` (effort in days, camtrapR's convention; secr models
+            detection as proportional to it) or ``binary`` (0/1: worked at all
+            on the occasion). Count detectors always get days.
         flank: ``both`` uses every capture; ``left`` or ``right`` uses only
             captures showing that flank, for seasons in which the two flanks of
             new animals are not linked (the rest are reported as excluded).
@@ -49,6 +54,7 @@ class CaptureSettings:
     delta_time_compared_to: str = "lastIndependentRecord"
     cameras_independent: bool = False
     detector_type: str = "proximity"
+    proximity_usage: str = "days"
     flank: str = "both"
 
     def __post_init__(self) -> None:
@@ -69,6 +75,7 @@ class CaptureSettings:
         for name, value, allowed in (
             ("delta_time_compared_to", self.delta_time_compared_to, COMPARED_TO),
             ("detector_type", self.detector_type, DETECTORS),
+            ("proximity_usage", self.proximity_usage, PROXIMITY_USAGE),
             ("flank", self.flank, FLANKS),
         ):
             if value not in allowed:

@@ -2,9 +2,12 @@
 
 The capture file has one detection per line, ``Session ID Occasion Detector``;
 the trap file ``Detector x y usage [/ covariates]``. Usage is the station's
-effort per occasion: a string of 0/1 for ``proximity`` detectors (worked at all
-on the occasion), numbers in days for ``count`` detectors (read with
-``binary.usage = FALSE``; secr then models detection as proportional to effort).
+effort per occasion in days (read with ``binary.usage = FALSE``; secr then models
+detection as proportional to effort), for ``count`` detectors and, by default, for
+``proximity`` detectors too: camtrapR passes effort in days as usage, and with
+occasions longer than a day a 0/1 usage would treat a station that worked one
+night of seven like one that worked all seven. ``capture.proximity_usage:
+binary`` writes the 0/1 string instead (worked at all on the occasion).
 Lines starting with ``#`` are comments to ``read.table`` and tell the reader how
 to call secr. A session without captures gets secr's ``NONE`` line so that it
 is not lost.
@@ -62,8 +65,22 @@ def capture_lines(
     return lines
 
 
+def binary_usage(detector: str, proximity_usage: str) -> bool:
+    """Whether the trap files hold 0/1 usage (only proximity detectors asked to)."""
+    return detector == "proximity" and proximity_usage == "binary"
+
+
+def _days(value: float) -> str:
+    """Effort in days, to about 10 seconds, without trailing zeros."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
 def trap_lines(
-    traps: pd.DataFrame, effort: pd.DataFrame, session: str, detector: str
+    traps: pd.DataFrame,
+    effort: pd.DataFrame,
+    session: str,
+    detector: str,
+    proximity_usage: str = "days",
 ) -> tuple[list[str], list[str]]:
     """Trap-file lines of one session and the names of the covariates in them."""
     one = traps[traps["Session"] == session].set_index("Detector")
@@ -72,10 +89,10 @@ def trap_lines(
     lines = []
     for name, row in one.iterrows():
         values = usage.loc[name].to_numpy()
-        if detector == "proximity":
+        if binary_usage(detector, proximity_usage):
             used = "".join("1" if v > 0 else "0" for v in values)
         else:
-            used = " ".join(f"{v:.4g}" for v in values)
+            used = " ".join(_days(v) for v in values)
         line = f"{token(name)} {row['x']:.2f} {row['y']:.2f} {used}"
         if covariates:
             line += " / " + " ".join(token(row[c]) for c in covariates)
@@ -89,8 +106,20 @@ def write_secr(
     traps: pd.DataFrame,
     detector: str,
     folder: Path,
+    proximity_usage: str = "days",
 ) -> list[Path]:
     """Write ``captures.txt`` and the trap file(s) into ``folder``.
+
+    Args:
+        captures: capture events (``Session``, ``Individual``, ``Occasion``,
+            ``Station``).
+        effort: station × occasion effort in days.
+        traps: one row per session and detector.
+        detector: secr detector type, ``proximity`` or ``count``.
+        folder: where the files go.
+        proximity_usage: ``days`` (effort as usage, camtrapR's convention) or
+            ``binary`` (0/1) for proximity detectors; count detectors always get
+            days.
 
     Returns:
         The files written.
@@ -99,7 +128,8 @@ def write_secr(
     sessions = sorted(set(traps["Session"]))
     files = trap_files(sessions)
     k = effort.groupby("Session")["Occasion"].max()
-    binary = "TRUE" if detector == "proximity" else "FALSE"
+    binary = binary_usage(detector, proximity_usage)
+    binary_r = "TRUE" if binary else "FALSE"
     trapfiles = ", ".join(f'"{files[s]}"' for s in sessions)
     if len(sessions) > 1:
         trapfiles = f"c({trapfiles})"
@@ -110,18 +140,19 @@ def write_secr(
         "# trapline capture file for secr: Session ID Occasion Detector",
         f'# read.capthist("captures.txt", {trapfiles}, fmt = "trapID",',
         f'#   detector = "{detector}", noccasions = {noccasions},',
-        f'#   binary.usage = {binary}, noncapt = "{NONCAPT}")',
+        f'#   binary.usage = {binary_r}, noncapt = "{NONCAPT}")',
     ]
     written = []
     path = folder / "captures.txt"
     _write(path, header + capture_lines(captures, sessions, detector))
     written.append(path)
     for session in sessions:
-        lines, covariates = trap_lines(traps, effort, session, detector)
-        usage = "0/1 per occasion" if detector == "proximity" else "days per occasion"
+        lines, covariates = trap_lines(
+            traps, effort, session, detector, proximity_usage
+        )
         head = [
             f"# trapline trap file for secr, session {session}: Detector x y usage",
-            f"# usage: {usage}; x, y in projected metres",
+            f"# usage: {_usage_note(detector, binary)}; x, y in projected metres",
         ]
         if covariates:
             names = ", ".join(f'"{c}"' for c in covariates)
@@ -130,6 +161,19 @@ def write_secr(
         _write(path, head + lines)
         written.append(path)
     return written
+
+
+def _usage_note(detector: str, binary: bool) -> str:
+    """What the usage columns hold, for the person and the script reading them."""
+    if binary:
+        return (
+            "0/1 per occasion (capture.proximity_usage: binary; read with "
+            "binary.usage = TRUE)"
+        )
+    note = "effort in days per occasion (read with binary.usage = FALSE"
+    if detector == "proximity":
+        note += "; camtrapR's convention, capture.proximity_usage: binary gives 0/1"
+    return note + ")"
 
 
 def _write(path: Path, lines: list[str]) -> None:

@@ -55,7 +55,14 @@ def export_stage(
     captures = CAPTURES.read(inputs.captures)
     effort = EFFORT.read(inputs.effort)
     traps = TRAPS.read(inputs.traps)
-    written = write_secr(captures, effort, traps, settings.detector_type, out.secr)
+    written = write_secr(
+        captures,
+        effort,
+        traps,
+        settings.detector_type,
+        out.secr,
+        proximity_usage=settings.proximity_usage,
+    )
     write_mark(CAPTURE_HISTORY.read(inputs.capture_history), out.mark)
     written += write_occupancy(
         DETECTION_HISTORY.read(inputs.detection_history), traps, out.occupancy
