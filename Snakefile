@@ -4,6 +4,11 @@ from snakemake.utils import min_version
 
 min_version("9.27")
 
+# `snakemake --report report.html` (after a run): the season report's plots.
+
+
+report: "report/workflow.rst"
+
 
 include: "rules/common.smk"
 include: "rules/simulate.smk"
@@ -14,6 +19,7 @@ include: "rules/embed.smk"
 include: "rules/species.smk"
 include: "rules/identify.smk"
 include: "rules/capture.smk"
+include: "rules/report.smk"
 
 
 rule all:

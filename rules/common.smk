@@ -361,6 +361,30 @@ def camtrap_dp_inputs(wildcards):
     return inputs
 
 
+def report_inputs(wildcards):
+    """The report rule's inputs: summary tables, and identification's with a
+    catalogue (the review folder for its queues)."""
+    inputs = {
+        "images": table(IMAGES),
+        "quarantine": table(QUARANTINE),
+        "deployments": table(DEPLOYMENTS),
+        "sequences": table(SEQUENCES),
+        "species_counts": table(SPECIES_COUNTS),
+        "camera_operation": table(CAMERA_OPERATION),
+        "traps": table(TRAPS),
+        "detection_history": table(DETECTION_HISTORY),
+        "captures": table(CAPTURES),
+        "capture_history": table(CAPTURE_HISTORY),
+        "occasions": table(OCCASIONS),
+        "estimate": rules.capture.output.estimate,
+    }
+    if config["identify"]["catalogue"]:
+        inputs["identities"] = table(IDENTITIES)
+        inputs["calibration"] = rules.identify.output.calibration
+        inputs["review"] = rules.review.output.folder
+    return inputs
+
+
 def camtrap_dp_settings(wildcards):
     """Config `camtrap_dp` and the stations' CRS (trapline.export.PackageMetadata)."""
     return _sorted(config["camtrap_dp"] | {"crs": config["stations_crs"]})
@@ -389,4 +413,5 @@ def final_outputs(rules):
             outputs.append(rules.metrics.output[0])
     if config["stations_crs"]:
         outputs.append(rules.camtrap_dp.output.package)
+    outputs.append(rules.report.output.index)
     return outputs

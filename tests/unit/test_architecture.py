@@ -26,6 +26,7 @@ STAGES = (
     "capture",
     "export",
     "simulate",
+    "report",
 )
 MAX_LINES = 400
 
