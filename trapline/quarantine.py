@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trapline.tables import IMAGE_SUMMARY, IMAGES, INVENTORY, QUARANTINE
+from trapline.tables import IMAGE_SUMMARY, IMAGES, INVENTORY, QUARANTINE, local_text
 
 
 class Reason(StrEnum):
@@ -148,5 +148,6 @@ def close_books(
             f"{sorted(images.loc[images['image_id'].isin(lost), 'path'])[:3]}"
         )
     images = images.merge(summary, on="image_id", how="inner")
+    images["datetime_local"] = local_text(images["datetime"])
     IMAGES.write(images.sort_values("path", ignore_index=True), images_out)
     QUARANTINE.write(quarantine, quarantine_out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -629,3 +630,47 @@ def test_sessions_get_their_own_occasions_and_trap_files(tmp_path):
     assert 'c("traps_north.txt", "traps_south.txt")' in text
     assert "noccasions = c(4, 6)" in text
     assert "north I1 2 N1" in text and "south I1 5 S2" in text
+
+
+def test_r_with_nanoparquet_shows_local_time(tmp_path, season):
+    """nanoparquet drops the Arrow zone and shows UTC; the text column and the
+    README's one line (examples/local_time.R) give R the local time."""
+    env = r_packages("nanoparquet")
+    out = run_stage(tmp_path, season)
+    captures = pd.read_parquet(out / "captures.parquet")
+    assert captures["DateTimeLocal"].tolist()[0] == "2026-03-01 13:00:00"
+    results = tmp_path / "results"
+    (results / "capture").mkdir(parents=True)
+    (results / "capture/captures.parquet").write_bytes(
+        (out / "captures.parquet").read_bytes()
+    )
+    example = Path(__file__).resolve().parents[2] / "examples/local_time.R"
+    script = (
+        "caps <- nanoparquet::read_parquet(commandArgs(TRUE)[1]); "
+        "cat(format(caps$DateTimeOriginal[1], '%H:%M:%S %Z'), '\\n')"
+    )
+    done = subprocess.run(
+        [rscript(), "-e", script, str(results / "capture/captures.parquet")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "12:00:00 UTC", "nanoparquet no longer shows UTC?"
+    done = subprocess.run(
+        [rscript(), str(example), str(results), TZ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2026-03-01 13:00:00" in done.stdout
+
+
+def test_local_text_is_wall_clock_time_in_the_frames_zone():
+    from trapline.tables import local_text
+
+    when = pd.Series(pd.to_datetime(["2026-03-01 13:00:05", None]).tz_localize(TZ))
+    assert local_text(when).tolist() == ["2026-03-01 13:00:05", None]

@@ -40,6 +40,7 @@ from trapline.tables import (
     IMAGES,
     OCCASIONS,
     TRAPS,
+    local_text,
 )
 
 log = logging.getLogger(__name__)
@@ -150,11 +151,20 @@ def capture_stage(
 
 
 def _camtrapr_columns(events: pd.DataFrame) -> pd.DataFrame:
-    """Date and Time as camtrapR writes them, beside the timestamp."""
+    """Date, Time and the local date-time as camtrapR writes them, beside the
+    timestamp."""
     local = events["DateTimeOriginal"]
     if local.empty:
-        return events.assign(Date=pd.Series(dtype=object), Time=pd.Series(dtype=str))
-    return events.assign(Date=local.dt.date, Time=local.dt.strftime("%H:%M:%S"))
+        return events.assign(
+            Date=pd.Series(dtype=object),
+            Time=pd.Series(dtype=str),
+            DateTimeLocal=pd.Series(dtype=str),
+        )
+    return events.assign(
+        Date=local.dt.date,
+        Time=local.dt.strftime("%H:%M:%S"),
+        DateTimeLocal=local_text(local),
+    )
 
 
 def _report(excluded: pd.DataFrame) -> None:

@@ -21,7 +21,7 @@ from trapline.tables.capture import (
     OCCASIONS,
     TRAPS,
 )
-from trapline.tables.contract import TIMESTAMP, Column, Table, markdown
+from trapline.tables.contract import TIMESTAMP, Column, Table, local_text, markdown
 from trapline.tables.season import (
     CROP_BOXES,
     CROPS,
@@ -56,6 +56,7 @@ ALL_TABLES: tuple[Table, ...] = (
 __all__ = [
     "TIMESTAMP",
     "Column",
+    "local_text",
     "markdown",
     "ALL_TABLES",
     "CAMERA_OPERATION",

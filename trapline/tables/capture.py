@@ -21,6 +21,12 @@ CAPTURE_EVENT_COLUMNS = (
     ),
     Column("Date", pa.date32(), "local date of `DateTimeOriginal`"),
     Column("Time", pa.string(), "local time of day, `HH:MM:SS`"),
+    Column(
+        "DateTimeLocal",
+        pa.string(),
+        "local `DateTimeOriginal` as text, `YYYY-MM-DD HH:MM:SS` (as camtrapR "
+        "writes it), for readers that drop the time zone (R's nanoparquet)",
+    ),
 )
 
 CAPTURES = Table(

@@ -93,6 +93,23 @@ def _column_array(table: str, col: Column, values: pd.Series) -> pa.Array:
     return pa.array(values, type=col.type, from_pandas=True)
 
 
+LOCAL_TEXT = "%Y-%m-%d %H:%M:%S"
+"""camtrapR's text form of a local time (its ``DateTimeOriginal``)."""
+
+
+def local_text(values: pd.Series) -> pd.Series:
+    """Local wall-clock time as text, ``YYYY-MM-DD HH:MM:SS``.
+
+    Parquet keeps an instant; the time zone lives only in the Arrow schema that
+    pandas and R's arrow read but nanoparquet ignores, so R users of nanoparquet
+    see UTC. This text column shows every reader the local time the README
+    promises, as camtrapR writes it.
+    """
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        return pd.Series([None] * len(values), index=values.index, dtype=object)
+    return values.dt.strftime(LOCAL_TEXT).astype(object).where(values.notna(), None)
+
+
 def markdown(table: Table) -> str:
     """The README's reference block for one table (a test keeps the two equal)."""
     lines = [

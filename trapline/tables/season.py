@@ -119,6 +119,12 @@ IMAGES = Table(
     row="usable image",
     columns=INVENTORY.columns
     + (
+        Column(
+            "datetime_local",
+            pa.string(),
+            "`datetime` as local text `YYYY-MM-DD HH:MM:SS` (camtrapR's form), "
+            "for readers that drop the time zone (R's nanoparquet shows UTC)",
+        ),
         Column("sequence_id", pa.string(), "the image's sequence (see `sequences`)"),
         Column("is_empty", pa.bool_(), "no box above its category's threshold"),
         Column("n_animals", pa.int32(), "animal boxes above the threshold"),
