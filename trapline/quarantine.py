@@ -38,6 +38,7 @@ class Reason(StrEnum):
     DETECTOR_FAILED = "detector_failed"
     NOT_IN_PRECOMPUTED = "not_in_precomputed"
     PERSON_PRIVACY = "person_privacy"
+    TAGGED_WITHOUT_ANIMAL = "tagged_without_animal"
 
 
 FIXES: dict[Reason, str] = {
@@ -85,6 +86,10 @@ FIXES: dict[Reason, str] = {
     "not in that file; run MegaDetector on it or use a file that covers the season",
     Reason.PERSON_PRIVACY: "a person was detected and `privacy.drop_person_images` "
     "is on: the image is left out of every export",
+    Reason.TAGGED_WITHOUT_ANIMAL: "a person tagged an individual in the image's "
+    "keywords (the detail names the tag) but the detector found no animal box in "
+    "it, so the capture has nothing to stand on; look at the image: lower "
+    "`detect.thresholds.animal` if the animal is there, else remove the tag",
 }
 
 
@@ -122,6 +127,29 @@ def reasons_markdown() -> str:
     return "\n".join(["| reason | what it means, and the fix |", "|---|---|", *rows])
 
 
+def _tagged_without_animal(
+    images: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Set aside images with a tagged individual but no animal box: a person's
+    identification must not vanish unseen, nor become a capture without a box."""
+    if "tag_individuals" not in images:
+        return images, QUARANTINE.empty()
+    blank = images["tag_individuals"].notna() & (images["n_animals"].fillna(0) == 0)
+    held = [
+        Quarantined(
+            row.path,
+            "detect",
+            Reason.TAGGED_WITHOUT_ANIMAL,
+            f"keyword individual {row.tag_individuals!r}: no animal box above "
+            "detect.thresholds.animal",
+            row.station,
+            None if pd.isna(row.camera) else row.camera,
+        )
+        for row in images[blank].itertuples()
+    ]
+    return images[~blank], quarantine_frame(held)
+
+
 def close_books(
     inventory_in: Path,
     summary_in: Path,
@@ -149,5 +177,7 @@ def close_books(
         )
     images = images.merge(summary, on="image_id", how="inner")
     images["datetime_local"] = local_text(images["datetime"])
+    images, blank = _tagged_without_animal(images)
+    quarantine = merge_quarantine([quarantine, blank])
     IMAGES.write(images.sort_values("path", ignore_index=True), images_out)
     QUARANTINE.write(quarantine, quarantine_out)

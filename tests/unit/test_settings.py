@@ -20,6 +20,7 @@ from trapline.detect.settings import DetectSettings, PrivacySettings, Thresholds
 from trapline.embed import EmbedSettings
 from trapline.export import PackageMetadata
 from trapline.identify import IdentifySettings
+from trapline.inventory.keywords import TagSettings
 from trapline.inventory.settings import InventorySettings, ShardSettings
 from trapline.review import ReviewSettings
 from trapline.simulate.settings import SimulateSettings
@@ -30,6 +31,7 @@ SCHEMA = load_schema(Path(__file__).resolve().parents[2] / "config/schema.yaml")
 SECTIONS = {
     None: (InventorySettings, set()),
     "shards": (ShardSettings, set()),
+    "tags": (TagSettings, set()),
     "detect": (DetectSettings, set()),
     "privacy": (PrivacySettings, set()),
     "crop": (CropSettings, set()),

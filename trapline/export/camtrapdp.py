@@ -142,7 +142,7 @@ def observations_table(
     species = det["species"] if "species" in det else pd.Series(None, index=det.index)
     named = species.notna() & (species != UNKNOWN) & (det["category"] == "animal")
     species_conf = det["species_conf"] if "species_conf" in det else np.nan
-    reviewed = det["source"].eq("review")
+    reviewed = det["source"].isin(["review", "tag"])  # a person decided
     tags = [
         _tags(flank, source, score)
         for flank, source, score in zip(

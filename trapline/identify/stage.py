@@ -28,6 +28,7 @@ from trapline.identify.decisions import DecisionContext, read_decisions
 from trapline.identify.flanks import link_flanks, simultaneous_pairs
 from trapline.identify.matching import IndexSettings, top_candidates
 from trapline.identify.merges import apply_identity_decisions
+from trapline.identify.tags import tag_sources, tagged_crops
 from trapline.io import write_atomic
 from trapline.tables import CROPS, IDENTITIES, IMAGES
 
@@ -86,6 +87,7 @@ def identify_stage(
         inputs.decisions, _decision_context(crops, settings, known, previous, seen)
     )
     catalogue = _with_reviewed(catalogue, crops, decisions.forced, previous, inputs)
+    tags = tagged_crops(crops, images, known, settings.target_species)
     candidates, reference_scores, embeddings = _global_scores(
         inputs, crops, catalogue, index, top_k
     )
@@ -100,7 +102,7 @@ def identify_stage(
         reference_scores=reference_scores,
         previous=previous,
         forbidden=decisions.forbidden,
-        forced=decisions.forced,
+        forced=tags.forced | decisions.forced,  # a review decision is the later word
         feature_cache=out.identities.parent / "identify" / "cache",
         embeddings=embeddings,
         threads=threads,
@@ -108,15 +110,20 @@ def identify_stage(
     if result.identities["crop_id"].duplicated().any():
         raise RuntimeError("identify returned a crop twice")
     target = crops[crops["crop_id"].isin(result.identities["crop_id"])]
-    identities, conflicts = link_flanks(
-        result.identities, simultaneous_pairs(target, images), decisions.distinct
+    tagged = result.identities["individual_id"].isin(tags.names)
+    identities, conflicts = link_flanks(  # two tagged animals are never one
+        result.identities.assign(is_new=result.identities["is_new"] & ~tagged),
+        simultaneous_pairs(target, images),
+        decisions.distinct,
     )
     identities, not_applied = apply_identity_decisions(identities, decisions, known)
     # Flank links and merges may have renamed a new animal to a catalogue one.
     identities["is_new"] = ~identities["individual_id"].isin(known)
+    identities = tag_sources(identities, tags, decisions.forced)
     report = result.calibration | {
         "flank_link_conflicts": conflicts,
         "review_decisions_not_applied": not_applied,
+        "tags_not_placed": list(tags.unpaired),
     }
     _write(out, identities, result.candidates, report, result.similar)
     write_atomic(registry, lambda tmp: identities.to_parquet(tmp))

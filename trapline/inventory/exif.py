@@ -36,13 +36,18 @@ TAGS = (
     "TriggerMode",
     "Sequence",
     "AmbientTemperature",
+    "HierarchicalSubject",
+    "TagsList",
+    "Subject",
+    "Keywords",
 )
 """Tags asked for. Values come raw (``-n``: numbers, maker codes such as Reconyx
 ``M``/``T`` trigger modes) since print conversion costs a fifth of exiftool's time;
 ``-fast`` skips the scan for trailers, which :mod:`trapline.inventory.jpeg` checks
 itself. ``Orientation`` (1-8 with ``-n``) is read because the detector and the
 cropper turn every frame upright first, so the inventory's width and height must be
-those of the upright frame (:func:`oriented_size`)."""
+those of the upright frame (:func:`oriented_size`). The keyword tags carry the
+species and individuals people tagged (:mod:`trapline.inventory.keywords`)."""
 
 TURNED = frozenset({5, 6, 7, 8})
 """EXIF orientations that turn the frame by 90° (width and height swap)."""

@@ -4,6 +4,13 @@ Users copy SD cards into ``<station>/<camera>/…`` trees, often with the card's
 ``DCIM/100RECNX`` folders below; only the leading folders carry meaning, so the
 layout pattern matches a path's first folders and ignores anything deeper.
 
+A ``{species}`` folder (``{station}/{species}``, ``{station}/{camera}/{species}``)
+names the species of every animal in its images, for seasons sorted by hand.
+Trees without station folders, renamed by camtrapR's ``imageRename``
+(``ST01__A__2026-03-01__04-26-36(1).JPG``, or ``ST01__2026-03-01__…`` without
+cameras), place each file by its name instead when its path is too shallow for
+the layout.
+
 Names are compared in Unicode NFC: macOS and some card readers write folder names
 decomposed (NFD, ``u`` + combining diaeresis) while a spreadsheet keeps ``ü`` as one
 character; the two look identical, so a mismatch would be a riddle to the user.
@@ -11,6 +18,7 @@ character; the two look identical, so a mismatch would be a riddle to the user.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -20,7 +28,15 @@ def nfc(name: str) -> str:
     return unicodedata.normalize("NFC", name)
 
 
-TOKENS = ("{station}", "{camera}", "*")
+TOKENS = ("{station}", "{camera}", "{species}", "*")
+
+CAMTRAPR_NAME = re.compile(
+    r"^(?P<station>.+?)__(?:(?P<camera>.+?)__)?"
+    r"\d{4}-\d{2}-\d{2}__\d{2}-\d{2}-\d{2}(?:\(\d+\))?\.jpe?g$",
+    re.IGNORECASE,
+)
+"""camtrapR ``imageRename``'s file names: station, camera (when the stations
+had camera folders), date, time, and a counter for images taken in one second."""
 
 
 class LayoutError(ValueError):
@@ -48,13 +64,17 @@ class FolderLayout:
         if bad:
             raise LayoutError(
                 f"config key 'layout': {pattern!r} has unknown parts {bad}; "
-                "use folders of '{station}', '{camera}' or '*', e.g. "
-                "'{station}/{camera}'"
+                "use folders of '{station}', '{camera}', '{species}' or '*', "
+                "e.g. '{station}/{camera}'"
             )
-        if segments.count("{station}") != 1 or segments.count("{camera}") > 1:
+        if (
+            segments.count("{station}") != 1
+            or segments.count("{camera}") > 1
+            or segments.count("{species}") > 1
+        ):
             raise LayoutError(
                 f"config key 'layout': {pattern!r} must name {{station}} exactly "
-                "once and {camera} at most once"
+                "once and {camera} and {species} at most once"
             )
         return cls(segments)
 
@@ -70,9 +90,31 @@ class FolderLayout:
         """
         folders = relpath.split("/")[:-1]
         if len(folders) < len(self.segments):
-            return None
+            return camtrapr_name(relpath)
         found = dict(zip(self.segments, map(nfc, folders), strict=False))
         return found["{station}"], found.get("{camera}")
 
+    def species(self, relpath: str) -> str | None:
+        """The ``{species}`` folder of a file (NFC), or None without one."""
+        if "{species}" not in self.segments:
+            return None
+        folders = relpath.split("/")[:-1]
+        if len(folders) < len(self.segments):
+            return None
+        return nfc(folders[self.segments.index("{species}")])
+
     def describe(self) -> str:
-        return "/".join(self.segments) + "/…"
+        return (
+            "/".join(self.segments)
+            + "/… or a camtrapR file name such as ST01__A__2026-03-01__04-26-36(1).JPG"
+        )
+
+
+def camtrapr_name(relpath: str) -> tuple[str, str | None] | None:
+    """Station and camera from a camtrapR-renamed file name, else None."""
+    match = CAMTRAPR_NAME.match(relpath.rsplit("/", 1)[-1])
+    if match is None:
+        return None
+    return nfc(match["station"]), None if match["camera"] is None else nfc(
+        match["camera"]
+    )

@@ -34,10 +34,11 @@ PROBE_COLUMNS = (
 )
 """Columns of a shard's probes (``inventory/probes/<shard>.parquet``, internal)."""
 
-PROBE_VERSION = 2
+PROBE_VERSION = 3
 """What a probe checks and reads. Raise it when that changes (2: the header's pixel
-size, the EXIF ``Orientation``): probes cached by an older version are redone, so
-an unchanged file is not judged by the checks of a previous release."""
+size, the EXIF ``Orientation``; 3: the keyword tags): probes cached by an older
+version are redone, so an unchanged file is not judged by the checks of a previous
+release."""
 
 
 def probe_files(

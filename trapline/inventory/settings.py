@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from trapline.inventory.keywords import TagSettings
 from trapline.inventory.layout import FolderLayout
 from trapline.inventory.stations import StationColumns
 
@@ -20,6 +21,7 @@ class InventorySettings:
         stations_columns: the stations table's column names.
         stations_date_format: strptime format of its dates (None: ISO 8601).
         stations_crs: the CRS of its x/y (only the Camtrap DP export needs it).
+        tags: the keyword paths that carry species and individuals.
     """
 
     images_root: str
@@ -29,6 +31,7 @@ class InventorySettings:
     stations_columns: StationColumns = field(default_factory=StationColumns)
     stations_date_format: str | None = None
     stations_crs: str | None = None
+    tags: TagSettings = field(default_factory=TagSettings)
 
     @property
     def folder_layout(self) -> FolderLayout:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from trapline.inventory.exif import oriented_size, tag_column
 from trapline.inventory.files import JPEG_EXTENSIONS, SeasonFile, image_id
+from trapline.inventory.keywords import keyword_columns, species_name
 from trapline.inventory.layout import FolderLayout
 from trapline.inventory.settings import InventorySettings
 from trapline.inventory.stations import deployment_id
@@ -98,10 +99,20 @@ def _place(
                 )
             )
             continue
-        rows.append((f.path, station, camera, dep, f.size, f.mtime_ns))
+        species = layout.species(f.path)
+        species = None if species is None else species_name(species.replace("_", " "))
+        rows.append((f.path, station, camera, dep, f.size, f.mtime_ns, species))
     return pd.DataFrame(
         rows,
-        columns=["path", "station", "camera", "deployment_id", "file_size", "mtime_ns"],
+        columns=[
+            "path",
+            "station",
+            "camera",
+            "deployment_id",
+            "file_size",
+            "mtime_ns",
+            "folder_species",
+        ],
     )
 
 
@@ -159,9 +170,13 @@ def _read_exif(
                 row["path"], "exif", reason, str(detail), row["station"], row["camera"]
             )
         )
-    return _images_frame(
+    frame = _images_frame(
         candidates[usable], tags[usable], times[usable], corrected[usable], dep[usable]
     )
+    tagged = keyword_columns(tags[usable], settings.tags)
+    tagged["path"] = candidates.loc[usable, "path"]
+    frame = frame.drop(columns=list(tagged.columns[:-1])).merge(tagged, on="path")
+    return frame[INVENTORY.names]
 
 
 def _images_frame(
@@ -201,6 +216,9 @@ def _images_frame(
             "temperature_c": number("AmbientTemperature"),
             "file_size": cand["file_size"],
             "file_mtime": pd.to_datetime(cand["mtime_ns"], unit="ns", utc=True),
+            "tag_species": None,
+            "tag_individuals": None,
+            "folder_species": cand["folder_species"],
         }
     )
     return frame.sort_values("path", ignore_index=True)[INVENTORY.names]

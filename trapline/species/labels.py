@@ -17,7 +17,7 @@ from trapline.species.speciesnet import SpeciesNetSettings
 UNKNOWN = "unknown"
 """The label of an animal no backend was confident about."""
 
-BACKENDS = ("imported", "fewshot", "speciesnet")
+BACKENDS = ("imported", "fewshot", "speciesnet", "tags", "folders")
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,10 @@ class SpeciesSettings:
 
     Args:
         backend: where labels come from: ``imported`` (classifications in the
-            MegaDetector file), ``fewshot`` (nearest reference images) or
-            ``speciesnet``.
+            MegaDetector file), ``fewshot`` (nearest reference images),
+            ``speciesnet``, ``tags`` (only the species people tagged in the
+            images' keywords) or ``folders`` (the layout's ``{species}``
+            folder). A species tag wins over any backend.
         min_conf: least classifier probability for a label; below it ``unknown``.
         names: classifier label → the name used downstream (e.g. SpeciesNet's
             common names → the scientific names of ``target_species``).

@@ -21,6 +21,7 @@ from trapline.detect.megadetector import write_batch_json
 from trapline.species.counts import species_counts
 from trapline.species.labels import UNKNOWN, SpeciesSettings, final_labels
 from trapline.species.smoothing import smooth_sequences
+from trapline.species.tags import person_labels
 from trapline.tables import (
     CROP_BOXES,
     CROPS,
@@ -69,6 +70,9 @@ def classify(
     settings: SpeciesSettings,
 ) -> pd.DataFrame:
     """The backend's ``classifier_species``/``classifier_conf`` for every box."""
+    if settings.backend in ("tags", "folders"):
+        # people's labels only (trapline.species.tags): no classifier runs
+        return boxes.assign(classifier_species=None, classifier_conf=None)
     if settings.backend == "imported":
         if boxes["classifier_species"].isna().all() and len(boxes):
             log.warning(
@@ -167,6 +171,8 @@ def species_stage(
     crops = crops[crops["image_id"].isin(set(summary["image_id"]))]
     sequences = summary.set_index("image_id")["sequence_id"]
     boxes = label_boxes(classify(boxes, crops, inputs, settings), sequences, settings)
+    images = INVENTORY.read(inputs.images)
+    boxes = person_labels(boxes, images, settings.backend)
     DETECTIONS.write(boxes, out.detections)
     columns = ["species", "species_conf", "species_source"]
     crops = crops.merge(boxes[KEY + columns], on=KEY, how="left")

@@ -111,6 +111,23 @@ INVENTORY = Table(
             TIMESTAMP,
             "file modification time (for caches only, never used as the image time)",
         ),
+        Column(
+            "tag_species",
+            pa.string(),
+            "species a person tagged in the image's keywords (config `tags`), "
+            "`|`-separated; null if none",
+        ),
+        Column(
+            "tag_individuals",
+            pa.string(),
+            "individuals a person tagged in the image's keywords, `|`-separated; "
+            "null if none",
+        ),
+        Column(
+            "folder_species",
+            pa.string(),
+            "the layout's `{species}` folder (`_` read as a blank); null without one",
+        ),
     ),
 )
 
@@ -206,7 +223,8 @@ SPECIES_COLUMNS = (
         "species_source",
         pa.string(),
         "where the label came from: `imported`, `fewshot`, `speciesnet`, "
-        "`sequence` (relabelled to its sequence's majority) or `none`",
+        "`sequence` (relabelled to its sequence's majority), `tag` (a person's "
+        "keyword), `folder` (the layout's `{species}` folder) or `none`",
     ),
 )
 
@@ -317,7 +335,8 @@ IDENTITIES = Table(
             "source",
             pa.string(),
             "`catalogue` (matched), `auto` (clustered new "
-            "individual) or `review` (decided by a person)",
+            "individual), `review` (decided by a person) or `tag` (a person's "
+            "keyword in the image, config `tags`)",
         ),
         Column("score", pa.float64(), "calibrated probability of the decision"),
         Column("flank", pa.string(), "`left`, `right` or `unknown`"),
