@@ -4,6 +4,7 @@ sections that say why they are empty."""
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from trapline.report.identification import identification_section, queue_sizes
 from trapline.report.individuals import flank_coverage
 from trapline.report.operation import operation_matrix
 from trapline.report.page import render_page
+from trapline.report.stage import ReportInputs, ReportSettings, why_no_individuals
 
 ODD = "<b>ST&1</b>"
 """A station folder name that is also HTML."""
@@ -141,3 +143,14 @@ def test_flank_coverage_counts_each_individual_once_by_the_flanks_seen(tmp_path)
     coverage = flank_coverage(path)
     assert coverage.loc["both flanks"].tolist() == [1, 0]
     assert coverage["new"].tolist() == [1, 1, 0, 1]
+
+
+def test_no_target_species_seen_is_named_as_the_reason(tmp_path):
+    identities = tmp_path / "identities.parquet"
+    pd.DataFrame({"crop_id": pd.Series(dtype=str)}).to_parquet(identities)
+    unread = tmp_path / "not-read"
+    inputs = ReportInputs(
+        **{f.name: unread for f in fields(ReportInputs)} | {"identities": identities}
+    )
+    why = why_no_individuals(inputs, ReportSettings(target_species=("Lynx lynx",)))
+    assert why == "no target species (Lynx lynx) was seen: no crop to identify"

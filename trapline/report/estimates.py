@@ -43,6 +43,7 @@ def estimate_rows(report: dict) -> list[dict]:
                 rows.append(
                     {
                         "label": f"{name}, {history}\n{where}",
+                        "text": f"{name} ({history}), {where}",
                         "history": history,
                         "N": value["N"],
                         "low": value["ci95"][0],
@@ -97,7 +98,7 @@ def estimates_section(estimate: Path, out: Path, *, why_empty: str | None) -> Se
         axes.plot(row["captured"], k, "|", color="black", markersize=14)
         high_text = "∞" if row["high"] is None else f"{row['high']:.1f}"
         notes.append(
-            f"{row['label'].replace(chr(10), ' for ')}: N = {row['N']:.1f} "
+            f"{row['text']}: N = {row['N']:.1f} "
             f"(95 % {row['low']:.1f}–{high_text}), {row['captured']} caught."
         )
     if "truth" in report:
