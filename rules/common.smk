@@ -411,6 +411,8 @@ def final_outputs(rules):
         ]
         if "simulate" in config:
             outputs.append(rules.metrics.output[0])
+        elif config["identify"]["truth"] == "tags":
+            outputs.append(rules.metrics_tags.output[0])
     if config["stations_crs"]:
         outputs.append(rules.camtrap_dp.output.package)
     outputs.append(rules.report.output.index)

@@ -66,3 +66,30 @@ if config["identify"]["catalogue"] and "simulate" in config:
             target_species=lookup(dpath="target_species", within=config),
         script:
             "../scripts/metrics.py"
+
+
+if (
+    config["identify"]["catalogue"]
+    and "simulate" not in config
+    and config["identify"]["truth"] == "tags"
+):
+
+    # Scores against the individuals people tagged in the images (top-1,
+    # BAKS/BAUS, ARI on real images); identify ran as if the tags were absent.
+    rule metrics_tags:
+        input:
+            identities=table(IDENTITIES),
+            candidates=result("identify/candidates.parquet"),
+            crops=result("crops.parquet"),
+            images=result("images.parquet"),
+        output:
+            result("metrics.json"),
+        log:
+            result("logs/metrics.log"),
+        conda:
+            "../envs/identify.yaml"
+        params:
+            catalogue=config["identify"]["catalogue"],
+            target_species=lookup(dpath="target_species", within=config),
+        script:
+            "../scripts/metrics_tags.py"

@@ -13,6 +13,7 @@ working then (the stations table's problem periods set records aside).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -65,6 +66,13 @@ def tagged_run(tmp_path_factory) -> Path:
         "identify": {"catalogue": str(season / "catalogue")},
     }  # fmt: skip
     path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    done = snakemake(workdir, config=path)
+    assert done.returncode == 0, done.stderr[-4000:]
+    # The same season scored: identification as if untagged, tags as the truth.
+    config["results"] = "scored"
+    config["identify"]["truth"] = "tags"
+    path = workdir / "scored.yaml"
     path.write_text(yaml.safe_dump(config))
     done = snakemake(workdir, config=path)
     assert done.returncode == 0, done.stderr[-4000:]
@@ -128,3 +136,16 @@ def test_an_individual_tagged_on_an_image_without_an_animal_is_quarantined(
     truth = pd.read_parquet(tagged_run / "season/truth/detections.parquet")
     lynx_paths = set(truth.loc[truth["individual_id"].notna(), "path"])
     assert tagged == len(lynx_paths & set(images["path"]))
+
+
+def test_truth_tags_scores_the_machine_on_the_tags(tagged_run):
+    scored = tagged_run / "scored"
+    metrics = json.loads((scored / "metrics.json").read_text())
+    identities = pd.read_parquet(scored / "identities.parquet")
+    assert "tag" not in set(identities["source"]), "tags must not decide here"
+    tagged = pd.read_parquet(tagged_run / "results/identities.parquet")
+    assert metrics["truth"] == "tags"
+    assert metrics["n_crops_with_truth"] == len(tagged)
+    assert metrics["n_tagged_individuals"] == tagged["individual_id"].nunique()
+    assert 0 <= metrics["top1"] <= 1 and 0 <= metrics["baus"] <= 1
+    assert metrics["tags_not_placed"] == []

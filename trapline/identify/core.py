@@ -66,6 +66,9 @@ class IdentifySettings:
             (those with most keypoints: sharp, large, unoccluded).
         local: local-feature settings.
         shortlist: how many pairs are verified (config ``identify.shortlist``).
+        truth: ``tags``: identify as if the images carried no individual tags
+            and score the result against them (``metrics.json``); None: tags
+            decide the crops they name.
     """
 
     catalogue: str | None = None
@@ -82,6 +85,7 @@ class IdentifySettings:
     representatives: int = 3
     local: FeatureSettings = field(default_factory=FeatureSettings)
     shortlist: ShortlistSettings = field(default_factory=ShortlistSettings)
+    truth: str | None = None
 
     def index(self, threads: int = 1) -> IndexSettings:
         """The faiss search these settings ask for, on ``threads`` threads."""

@@ -28,7 +28,7 @@ from trapline.identify.decisions import DecisionContext, read_decisions
 from trapline.identify.flanks import link_flanks, simultaneous_pairs
 from trapline.identify.matching import IndexSettings, top_candidates
 from trapline.identify.merges import apply_identity_decisions
-from trapline.identify.tags import tag_sources, tagged_crops
+from trapline.identify.tags import TaggedCrops, tag_sources, tagged_crops
 from trapline.io import write_atomic
 from trapline.tables import CROPS, IDENTITIES, IMAGES
 
@@ -87,7 +87,11 @@ def identify_stage(
         inputs.decisions, _decision_context(crops, settings, known, previous, seen)
     )
     catalogue = _with_reviewed(catalogue, crops, decisions.forced, previous, inputs)
-    tags = tagged_crops(crops, images, known, settings.target_species)
+    tags = (  # with truth: tags the tags only score the run (identify.tagmetrics)
+        TaggedCrops()
+        if settings.truth == "tags"
+        else tagged_crops(crops, images, known, settings.target_species)
+    )
     candidates, reference_scores, embeddings = _global_scores(
         inputs, crops, catalogue, index, top_k
     )
