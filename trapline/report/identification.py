@@ -21,7 +21,10 @@ SOURCES = {
     "catalogue": ("matched to the catalogue", PALETTE[0]),
     "auto": ("new (clustered)", PALETTE[1]),
     "review": ("decided in review", PALETTE[2]),
+    "tag": ("tagged in the images", PALETTE[4]),
 }
+"""Label and colour of each ``identities.source``; a source not listed here is
+drawn under its own name, never left out."""
 
 LOOK_FOR = (
     "Matches piled just above the calibrated threshold, or a long review queue, "
@@ -111,7 +114,9 @@ def identification_section(
     left, right = figure.subplots(1, 2, width_ratios=(3, 2))
     bins = np.linspace(0, 1, 41)
     left.axvspan(*band, color="#EEEEEE", label=f"review band {band[0]}–{band[1]}")
-    for source, (label, colour) in SOURCES.items():
+    sources = list(SOURCES) + sorted(set(crops["source"].dropna()) - set(SOURCES))
+    for k, source in enumerate(sources):
+        label, colour = SOURCES.get(source, (source, PALETTE[(k + 1) % len(PALETTE)]))
         scores = crops.loc[crops["source"] == source, "score"].dropna()
         if len(scores):
             left.hist(
