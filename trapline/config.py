@@ -154,8 +154,16 @@ def check_season(config: dict[str, Any]) -> None:
 
 
 def _species_problems(config: dict[str, Any]) -> list[str]:
-    """The few-shot backend needs a backbone and a reference folder."""
+    """The few-shot backend needs a backbone and a reference folder; the folders
+    backend a ``{species}`` folder in the layout."""
     species = config.get("species", {})
+    layout = config.get("layout", "{station}/{camera}")
+    if species.get("backend") == "folders" and "{species}" not in layout:
+        return [
+            f"key 'species.backend' = 'folders' reads the species from a folder, "
+            f"but 'layout' = {layout!r} names none: add {{species}}, e.g. "
+            "'{station}/{camera}/{species}', or choose another backend"
+        ]
     if species.get("backend") != "fewshot":
         return []
     problems = []

@@ -47,6 +47,8 @@ def demo() -> dict:
         ({"images_root": "elsewhere"}, "key 'images_root' = 'elsewhere' but"),
         ({"detect": {"detector": "precomputed"}}, "needs 'detect.precomputed'"),
         ({"detect": {"detecter": "MDV5A"}}, "did you mean 'detector'"),
+        ({"species": {"backend": "folders"}}, "names none: add \\{species\\}"),
+        ({"tags": {"individual": ""}}, "key 'tags.individual'"),
     ],
 )
 def test_wrong_keys_are_named_with_value_and_fix(change, message):
