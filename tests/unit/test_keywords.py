@@ -212,6 +212,7 @@ def test_camtrapr_renamed_images_without_station_folders(tmp_path):
     write(root / "ST01__A__2026-03-05__22-10-00(2).JPG", jpeg_bytes(seed=2))
     (tmp_path / "stations.csv").write_text(STATIONS)
     images = inventory(tmp_path)
-    assert images[["station", "camera", "deployment_id"]].values.tolist() == [
-        ["ST01", "A", "ST01__A"]
-    ] * 2
+    assert (
+        images[["station", "camera", "deployment_id"]].values.tolist()
+        == [["ST01", "A", "ST01__A"]] * 2
+    )
