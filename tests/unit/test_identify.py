@@ -630,3 +630,52 @@ def test_two_threads_give_what_one_gives(season, baseline):
     again = run(season, feature_cache=None, threads=2)
     pd.testing.assert_frame_equal(again.identities, baseline.identities)
     pd.testing.assert_frame_equal(again.candidates, baseline.candidates)
+
+
+def test_calibration_on_a_sample_of_a_large_catalogues_negatives():
+    """Above ``calibration_pairs`` the negatives are a seeded sample, each
+    weighing for those left out: every positive kept, the weights add up to the
+    catalogue's negatives, the sample is the same on a rerun, and the threshold
+    and precision are those of every pair (within the sample's noise)."""
+    from trapline.identify.calibration import catalogue_pairs
+
+    catalogue = pd.DataFrame(
+        [(f"R{a:03d}-{k}", f"A{a:03d}", "left") for a in range(120) for k in range(3)],
+        columns=["ref_id", "individual_id", "flank"],
+    )
+    full = catalogue_pairs(catalogue)
+    sample = catalogue_pairs(catalogue, max_pairs=5_000)
+    n_pos = int(full["same"].sum())
+    assert len(full) == 360 * 359 // 2 and n_pos == 120 * 3
+    assert len(sample) == 5_000 and int(sample["same"].sum()) == n_pos
+    negatives = sample[~sample["same"]]
+    assert negatives["weight"].sum() == pytest.approx(len(full) - n_pos)
+    assert sample.equals(catalogue_pairs(catalogue, max_pairs=5_000))
+    assert catalogue_pairs(catalogue, max_pairs=len(full)).equals(full)
+
+    def inliers(pairs: pd.DataFrame) -> np.ndarray:
+        # positives 8-60 inliers; negatives mostly 0-6, a tail up to 20
+        noise = np.random.default_rng(0).random(len(full))
+        keys = zip(full["ref_a"], full["ref_b"], strict=True)
+        table = dict(zip(keys, noise, strict=True))
+        wanted = zip(pairs["ref_a"], pairs["ref_b"], strict=True)
+        u = np.array([table[key] for key in wanted])
+        return np.where(
+            pairs["same"], 8 + 52 * u, np.where(u > 0.995, 20 * u, 6 * u)
+        ).round()
+
+    fits = []
+    for pairs in (full, sample):
+        fits.append(fit_calibration(pairs.assign(inliers=inliers(pairs)), 0.95, False))
+    assert fits[0].report["n_negative_pairs"] == len(full) - n_pos
+    assert fits[1].report["n_negative_pairs"] == 5_000 - n_pos
+    assert fits[1].report["n_negative_pairs_in_catalogue"] == len(full) - n_pos
+    for k in (0, 1):
+        assert fits[k].report["precision_at_threshold"] >= 0.95
+    full_p = fits[0].probability(np.arange(0, 40))
+    sample_p = fits[1].probability(np.arange(0, 40))
+    assert np.abs(full_p - sample_p).max() < 0.1
+    called = [
+        int(np.argmax(f.probability(np.arange(0, 61)) >= f.threshold)) for f in fits
+    ]
+    assert abs(called[0] - called[1]) <= 2, called

@@ -44,14 +44,37 @@ class Calibration:
         return self.model.predict_proba(x)[:, 1]
 
 
-def catalogue_pairs(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Unordered same-flank reference pairs with their label (``same``)."""
+def catalogue_pairs(catalogue: pd.DataFrame, max_pairs: int = 0) -> pd.DataFrame:
+    """Unordered same-flank reference pairs with their label (``same``) and
+    ``weight``: how many catalogue pairs each one stands for.
+
+    Every positive pair is kept. Negatives are all kept up to ``max_pairs``
+    pairs in all (0: no cap); above it a seeded uniform sample of them is kept,
+    each weighing (negatives in the catalogue) / (negatives kept), so precision
+    and the fit still describe the whole catalogue. Verifying every pair is
+    quadratic in the catalogue (a 1,000-reference catalogue is ~250,000 pairs,
+    minutes of RANSAC for a threshold that 20,000 pairs estimate as well); the
+    sample is the same on every rerun, so cached counts are found again.
+    """
     rows = []
     for flank, group in catalogue[catalogue["flank"] != "unknown"].groupby("flank"):
         refs = group[["ref_id", "individual_id"]].to_numpy()
         for (ref_a, ind_a), (ref_b, ind_b) in combinations(refs, 2):
             rows.append((ref_a, ref_b, flank, ind_a == ind_b))
-    return pd.DataFrame(rows, columns=["ref_a", "ref_b", "flank", "same"])
+    pairs = pd.DataFrame(rows, columns=["ref_a", "ref_b", "flank", "same"])
+    pairs["weight"] = 1.0
+    negative = ~pairs["same"].to_numpy(bool)
+    n_negative = int(negative.sum())
+    keep = max_pairs - int((~negative).sum())
+    if max_pairs <= 0 or n_negative <= keep:
+        return pairs
+    keep = max(keep, min(n_negative, 1000))  # never too few negatives to fit on
+    rng = np.random.default_rng(0)
+    chosen = rng.choice(np.flatnonzero(negative), size=keep, replace=False)
+    mask = ~negative
+    mask[chosen] = True
+    pairs.loc[chosen, "weight"] = n_negative / keep
+    return pairs[mask].reset_index(drop=True)
 
 
 def fit_calibration(
@@ -76,14 +99,20 @@ def fit_calibration(
             "references of one flank of some individual in the catalogue"
         )
     glob = pairs["global_score"].to_numpy(float) if uses_global else None
+    weight = (
+        pairs["weight"].to_numpy(float) if "weight" in pairs else np.ones(len(pairs))
+    )
     x = score_features(pairs["inliers"].to_numpy(), glob)
-    model = LogisticRegression(class_weight="balanced").fit(x, labels)
+    model = LogisticRegression(class_weight="balanced").fit(
+        x, labels, sample_weight=weight
+    )
     prob = model.predict_proba(x)[:, 1]
     threshold, precision, recall = 1.0, float("nan"), 0.0
     cuts = np.unique(prob)
     for k, cut in enumerate(cuts):
         chosen = prob >= cut
-        p = labels[chosen].mean()
+        # Weighted: a sampled negative stands for the negatives not verified.
+        p = weight[chosen & labels].sum() / weight[chosen].sum()
         if p >= target_precision:
             # Any threshold above the next lower score selects the same pairs;
             # the lowest one keeps the most recall for the season's harder images.
@@ -94,6 +123,7 @@ def fit_calibration(
     report = {
         "n_positive_pairs": int(labels.sum()),
         "n_negative_pairs": int((~labels).sum()),
+        "n_negative_pairs_in_catalogue": int(round(weight[~labels].sum())),
         "features": ["log1p_inliers"] + (["global_score"] if uses_global else []),
         "target_precision": target_precision,
         "threshold": threshold,

@@ -53,6 +53,8 @@ class IdentifySettings:
         decisions: the filled review decisions CSV to apply.
         target_precision: precision the open-set threshold must reach on the
             catalogue's own pairs; below it a track is a new individual.
+        calibration_pairs: catalogue pairs verified for that calibration
+            (every positive; a weighted sample of negatives above this; 0: all).
         top_k: candidates per crop from the embedding search.
         exact_max_refs, index_method, nprobe: the faiss search (see
             :class:`~trapline.identify.matching.IndexSettings`).
@@ -74,6 +76,7 @@ class IdentifySettings:
     catalogue: str | None = None
     decisions: str | None = None
     target_precision: float = 0.95
+    calibration_pairs: int = 20_000
     top_k: int = 5
     exact_max_refs: int = 5000
     index_method: str = "bf16"
@@ -280,7 +283,9 @@ def identify(
     # references for matching, but as calibration pairs (frames of one passage,
     # near copies) they would move the threshold, and with it calls nobody
     # reviewed, on every rerun after a review.
-    pairs = catalogue_pair_counts(own, refs, local, ref_pairs)
+    pairs = catalogue_pair_counts(
+        own, refs, local, ref_pairs, settings.calibration_pairs
+    )
     log.info(
         "catalogue pairs verified now: %d, from cache: %d",
         ref_pairs.verified,

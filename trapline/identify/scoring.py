@@ -236,35 +236,36 @@ def catalogue_pair_counts(
     refs: dict[str, Features],
     settings: FeatureSettings,
     cache: PairCache | None = None,
+    max_pairs: int = 0,
 ) -> pd.DataFrame:
     """Labelled same-flank reference pairs with their inlier counts.
 
-    Every same-flank pair, both ways (the larger count, as ``verify``): the
-    calibration's negatives must be all of them for its precision to mean what
-    it says. That is quadratic in the catalogue (a flank of 500 references is
-    250,000 verifications), so each reference is verified against all others
-    of its flank in one batch, and the counts are cached by the references'
-    keys: a rerun verifies only pairs of new references.
+    The pairs of :func:`~trapline.identify.calibration.catalogue_pairs` (every
+    same-flank pair, or all positives and a weighted sample of negatives above
+    ``max_pairs``), each verified both ways (the larger count, as ``verify``).
+    Each reference is verified against all its partners in one batch, and the
+    counts are cached by the references' keys: a rerun verifies only pairs of
+    new references.
     """
-    pairs = catalogue_pairs(catalogue)
+    pairs = catalogue_pairs(catalogue, max_pairs)
     cache = cache or PairCache(None)
+    partners: dict[str, list[str]] = {}
+    for a, b in zip(pairs["ref_a"], pairs["ref_b"], strict=True):
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
     counts: dict[tuple[str, str], int] = {}
-    flanks = catalogue[catalogue["flank"] != "unknown"].groupby("flank")["ref_id"]
     progress = Progress("calibration pairs", len(pairs), "reference pairs")
-    for _, group in flanks:
-        ids = group.tolist()
-        for start in range(0, len(ids), 16):
-            jobs = []
-            for k in range(start, min(start + 16, len(ids))):
-                others = ids[:k] + ids[k + 1 :]
-                jobs.append((ids[k], refs[ids[k]], others, [refs[o] for o in others]))
-            for (ref_id, _, others, _), found in zip(
-                jobs, cache.counts_many(jobs, settings), strict=True
-            ):
-                counts |= {
-                    (ref_id, o): int(n) for o, n in zip(others, found, strict=True)
-                }
-                progress.advance(len(others) // 2)
+    queries = sorted(partners)
+    for start in range(0, len(queries), 16):
+        jobs = [
+            (q, refs[q], partners[q], [refs[o] for o in partners[q]])
+            for q in queries[start : start + 16]
+        ]
+        for (ref_id, _, others, _), found in zip(
+            jobs, cache.counts_many(jobs, settings), strict=True
+        ):
+            counts |= {(ref_id, o): int(n) for o, n in zip(others, found, strict=True)}
+            progress.advance(len(others) // 2)
     progress.finish()
     pairs["inliers"] = [
         max(counts[(a, b)], counts[(b, a)])
