@@ -149,3 +149,16 @@ def test_truth_tags_scores_the_machine_on_the_tags(tagged_run):
     assert metrics["n_tagged_individuals"] == tagged["individual_id"].nunique()
     assert 0 <= metrics["top1"] <= 1 and 0 <= metrics["baus"] <= 1
     assert metrics["tags_not_placed"] == []
+
+
+def test_tagged_crops_become_a_catalogue_table(tagged_run, tmp_path):
+    from trapline.identify.catalogue import read_catalogue
+    from trapline.identify.tagcatalogue import main
+
+    out = tmp_path / "catalogue.csv"
+    main([str(tagged_run / "results"), str(out)])
+    catalogue = read_catalogue(out)
+    identities = pd.read_parquet(tagged_run / "results/identities.parquet")
+    assert set(catalogue["individual_id"]) == set(identities["individual_id"])
+    assert len(catalogue) == len(identities)
+    assert set(catalogue["flank"]) <= {"left", "right", "unknown"}

@@ -86,12 +86,14 @@ def identify_stage(
     decisions = read_decisions(
         inputs.decisions, _decision_context(crops, settings, known, previous, seen)
     )
-    catalogue = _with_reviewed(catalogue, crops, decisions.forced, previous, inputs)
     tags = (  # with truth: tags the tags only score the run (identify.tagmetrics)
         TaggedCrops()
         if settings.truth == "tags"
         else tagged_crops(crops, images, known, settings.target_species)
     )
+    # Tagged crops are references too, so untagged crops of tagged animals match.
+    confirmed = tags.forced | decisions.forced
+    catalogue = _with_reviewed(catalogue, crops, confirmed, previous, inputs)
     candidates, reference_scores, embeddings = _global_scores(
         inputs, crops, catalogue, index, top_k
     )
