@@ -186,8 +186,8 @@ def test_review_decisions_rerun_only_identification_and_are_applied(season_run):
         if line.startswith(("rule ", "localrule "))
     }
     # Identification and what is built from identities: the capture histories,
-    # their exports and the Camtrap DP package.
-    downstream = {"capture", "export_capture", "camtrap_dp"}
+    # their exports, the Camtrap DP package and the season report.
+    downstream = {"capture", "export_capture", "camtrap_dp", "report"}
     assert planned == {"identify", "review", "metrics", "all"} | downstream, plan.stdout
     done = snakemake(season_run, config=path)
     assert done.returncode == 0, done.stderr[-3000:]
