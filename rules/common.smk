@@ -12,7 +12,13 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)
-from trapline.config import ConfigError, check_config, check_season, load_schema
+from trapline.config import (
+    ConfigError,
+    check_config,
+    check_season,
+    load_schema,
+    with_canonical_keys,
+)
 from trapline.inventory.layout import FolderLayout
 from trapline.inventory.settings import InventorySettings
 from trapline.inventory.shards import SKIPPED_FILE, ShardPlan, plan_season
@@ -60,6 +66,9 @@ try:
     check_config(config, load_schema(workflow.source_path("../config/schema.yaml")))
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
+# camtrapR's names (tags.metadataIDTag, ...) become the keys they stand for before
+# validate fills the defaults: a default beside an alias would be a second value.
+config.update(with_canonical_keys(config))
 validate(config, "../config/schema.yaml")
 
 

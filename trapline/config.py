@@ -105,6 +105,7 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
             "key 'detect.detector' = 'precomputed' needs 'detect.precomputed': the "
             "MegaDetector batch-output JSON to import"
         )
+    problems += _tags_problems(config)
     problems += _species_problems(config)
     problems += _capture_problems(config)
     season = config.get("simulate", {}).get("season")
@@ -151,6 +152,17 @@ def check_season(config: dict[str, Any]) -> None:
         raise ConfigError(
             "config is not valid:\n" + "\n".join(f"  - {p}" for p in problems)
         )
+
+
+def _tags_problems(config: dict[str, Any]) -> list[str]:
+    """An alias given with its key, or two paths that are one (``tags``)."""
+    from trapline.inventory.keywords import TagSettings
+
+    try:
+        section_settings(TagSettings, config.get("tags"), where="tags.")
+    except (ConfigError, ValueError) as err:
+        return [str(err)]
+    return []
 
 
 def _species_problems(config: dict[str, Any]) -> list[str]:
@@ -215,8 +227,51 @@ def _capture_problems(config: dict[str, Any]) -> list[str]:
 T = typing.TypeVar("T")
 
 
+def resolve_aliases(
+    cls: type, section: Mapping[str, Any] | None, where: str = ""
+) -> dict[str, Any]:
+    """``section`` with the other names ``cls.ALIASES`` accepts replaced by its
+    own keys (``tags.metadataIDTag`` → ``tags.individual``).
+
+    Users bring names from the tools they know (camtrapR's argument names); the
+    settings, the schema's defaults and the rules' parameters know one name per
+    setting, so an alias lives only until the section is read.
+
+    Raises:
+        ConfigError: an alias and the key it stands for are both given (they could
+            disagree; naming both keys and which to keep).
+    """
+    aliases: Mapping[str, str] = getattr(cls, "ALIASES", {})
+    out = dict(section or {})
+    for alias, key in aliases.items():
+        if alias not in out:
+            continue
+        if key in out:
+            raise ConfigError(
+                f"config keys '{where}{alias}' and '{where}{key}' are both given: "
+                f"{alias} is camtrapR's name for '{where}{key}'; keep one of them"
+            )
+        out[key] = out.pop(alias)
+    return out
+
+
+def with_canonical_keys(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with every alias replaced by its key (see :func:`resolve_aliases`).
+
+    The workflow calls it after :func:`check_config` and before Snakemake fills the
+    schema's defaults: filled in beside an alias, a default would be taken for a
+    second value of the same setting.
+    """
+    from trapline.inventory.keywords import TagSettings
+
+    out = dict(config)
+    if isinstance(config.get("tags"), Mapping):
+        out["tags"] = resolve_aliases(TagSettings, config["tags"], "tags.")
+    return out
+
+
 def section_settings(
-    cls: type[T], section: Mapping[str, Any] | None, **extra: Any
+    cls: type[T], section: Mapping[str, Any] | None, where: str = "", **extra: Any
 ) -> T:
     """A stage's frozen settings from its config section, as the section is.
 
@@ -227,22 +282,25 @@ def section_settings(
     from elsewhere (top-level keys such as ``target_species``, or the job's
     threads). Snakemake has already filled the schema's defaults; a key missing
     here takes the dataclass default, which a unit test keeps equal to the
-    schema's.
+    schema's. A dataclass's ``ALIASES`` (camtrapR's names for ``tags``) are
+    mapped to its keys; ``where`` is the section's place in the config
+    (``"tags."``), for messages.
 
     Raises:
-        ConfigError: a key the settings do not know (a schema/code mismatch).
+        ConfigError: a key the settings do not know (a schema/code mismatch), or
+            an alias given with the key it stands for.
     """
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a settings dataclass")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     values: dict[str, Any] = {}
-    for key, value in (section or {}).items():
+    for key, value in resolve_aliases(cls, section, where).items():
         if key not in fields:
             raise ConfigError(f"{cls.__name__} has no setting {key!r}")
         nested = _dataclass_in(hints[key])
         if nested is not None and isinstance(value, Mapping):
-            value = section_settings(nested, value)
+            value = section_settings(nested, value, where=f"{where}{key}.")
         elif isinstance(value, list):
             value = tuple(value)
         values[key] = value

@@ -4,8 +4,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snakemake.utils import validate
 
-from trapline.config import ConfigError, check_config, check_season, load_schema
+from trapline.config import (
+    ConfigError,
+    check_config,
+    check_season,
+    load_schema,
+    with_canonical_keys,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = load_schema(ROOT / "config/schema.yaml")
@@ -49,12 +56,39 @@ def demo() -> dict:
         ({"detect": {"detecter": "MDV5A"}}, "did you mean 'detector'"),
         ({"species": {"backend": "folders"}}, "names none: add \\{species\\}"),
         ({"tags": {"individual": ""}}, "key 'tags.individual'"),
+        ({"tags": {"metadataIDTag": ""}}, "key 'tags.metadataIDTag'"),
+        (
+            {"tags": {"metadataSpeciesTag": "Art", "species": "Species"}},
+            "'tags.metadataSpeciesTag' and 'tags.species' are both given.*keep one",
+        ),
+        (
+            {"tags": {"metadataSpeciesTag": "ID", "metadataIDTag": "id"}},
+            "'tags.species' and 'tags.individual' are both 'ID'",
+        ),
     ],
 )
 def test_wrong_keys_are_named_with_value_and_fix(change, message):
     config = demo() | change
     with pytest.raises(ConfigError, match=message):
         check_config(config, SCHEMA)
+
+
+def test_camtrapr_tag_names_are_accepted_and_become_the_keys():
+    """The workflow maps them before Snakemake fills the defaults: ``individual``
+    filled beside ``metadataIDTag`` would be a second value."""
+    config = demo() | {
+        "tags": {"metadataIDTag": "ID", "metadataHierarchyDelimitor": "/"}
+    }
+    check_config(config, SCHEMA)
+    canonical = with_canonical_keys(config)
+    assert canonical["tags"] == {"individual": "ID", "delimiter": "/"}
+    assert config["tags"] == {"metadataIDTag": "ID", "metadataHierarchyDelimitor": "/"}
+    validate(canonical, str(ROOT / "config/schema.yaml"))
+    assert canonical["tags"] == {
+        "individual": "ID",
+        "delimiter": "/",
+        "species": "Species",
+    }
 
 
 def test_missing_key_is_named_with_its_meaning():

@@ -75,10 +75,16 @@ def mismatches(cls, schema: dict, extra: set[str], where: str) -> list[str]:
     found = []
     properties = schema.get("properties", {})
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    aliases = getattr(cls, "ALIASES", {})
     for key, spec in properties.items():
         if where == "" and (key in SECTIONS or key in TOP_LEVEL_SECTIONS):
             continue
         name = f"{where}{key}"
+        if key in aliases:
+            # A default filled in beside its key would be a second value.
+            if "default" in spec or aliases[key] not in properties:
+                found.append(f"{name}: an alias of {aliases[key]!r} with a default")
+            continue
         if key not in fields:
             found.append(f"{name}: in the schema, not in {cls.__name__}")
             continue
@@ -144,3 +150,37 @@ def test_a_section_becomes_nested_frozen_settings():
 def test_an_unknown_key_is_named():
     with pytest.raises(ConfigError, match="CropSettings has no setting 'padd'"):
         section_settings(CropSettings, {"padd": 0.1})
+
+
+def test_camtrapr_names_are_the_tags_keys():
+    """A camtrapR user writes recordTable's argument names; they set the keys."""
+    tags = section_settings(
+        TagSettings,
+        {"metadataIDTag": "ID", "metadataSpeciesTag": "art", "delimiter": "/"},
+    )
+    assert tags == TagSettings(species="art", individual="ID", delimiter="/")
+    season = InventorySettings.from_config(
+        {
+            "images_root": "images",
+            "stations": "stations.csv",
+            "timezone": "UTC",
+            "tags": {"metadataHierarchyDelimitor": ":"},
+        }
+    )
+    assert season.tags == TagSettings(delimiter=":")
+
+
+def test_an_alias_beside_its_key_is_named_with_the_fix():
+    with pytest.raises(
+        ConfigError,
+        match="'tags.metadataIDTag' and 'tags.individual' are both given: "
+        "metadataIDTag is camtrapR's name for 'tags.individual'; keep one",
+    ):
+        InventorySettings.from_config(
+            {
+                "images_root": "images",
+                "stations": "stations.csv",
+                "timezone": "UTC",
+                "tags": {"metadataIDTag": "ID", "individual": "Individual"},
+            }
+        )

@@ -18,6 +18,7 @@ blanks collapsed, and a species value is written as a scientific name is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
@@ -42,7 +43,18 @@ class TagSettings:
             ``metadataIDTag``): ``Individual`` reads ``Individual|LYX012``.
         delimiter: between the levels of a hierarchical keyword (camtrapR
             ``metadataHierarchyDelimitor``); DigiKam's ``/`` is read as well.
+
+    A config may name the fields as camtrapR's ``recordTable`` arguments do
+    (:attr:`ALIASES`), so a user's camtrapR script translates word for word;
+    :func:`trapline.config.resolve_aliases` maps them when settings are built.
     """
+
+    ALIASES: ClassVar[dict[str, str]] = {
+        "metadataSpeciesTag": "species",
+        "metadataIDTag": "individual",
+        "metadataHierarchyDelimitor": "delimiter",
+    }
+    """camtrapR's argument name → the field it sets."""
 
     species: str = "Species"
     individual: str = "Individual"
