@@ -311,12 +311,39 @@ def species_inputs(wildcards):
     return inputs
 
 
+def tagged_catalogue():
+    """Whether identify.catalogue is a folder of tagged images to build a table of."""
+    identify = config["identify"]
+    return bool(identify["catalogue"]) and identify["catalogue_kind"] == "tagged"
+
+
+def catalogue_source():
+    """What identification reads as its catalogue: the configured folder or table,
+    or the table rule `catalogue` builds from a folder of tagged images."""
+    if tagged_catalogue():
+        return result("catalogue/catalogue.csv")
+    return config["identify"]["catalogue"]
+
+
+def catalogue_files(wildcards):
+    """A tagged catalogue's JPEGs: tagging an image again reruns its inventory."""
+    from trapline.inventory.files import JPEG_EXTENSIONS, walk_season
+
+    folder = Path(config["identify"]["catalogue"])
+    files = walk_season(folder) if folder.is_dir() else []
+    return [
+        str(folder / f.path)
+        for f in files
+        if Path(f.path).suffix.lower() in JPEG_EXTENSIONS
+    ]
+
+
 def identify_inputs(wildcards):
     """The identify rule's inputs: embeddings and decisions only when configured."""
     inputs = {
         "crops": table(CROPS),
         "images": table(IMAGES),
-        "catalogue": config["identify"]["catalogue"],
+        "catalogue": catalogue_source(),
     }
     if config["embed"]["model"]:
         inputs["crop_embeddings"] = per_shard("embed/crops/{shard}.parquet")(wildcards)
@@ -334,7 +361,7 @@ def review_inputs(wildcards):
         "similar": rules.identify.output.similar,
         "crops": table(CROPS),
         "images": table(IMAGES),
-        "catalogue": config["identify"]["catalogue"],
+        "catalogue": catalogue_source(),
     }
     if config["identify"]["decisions"]:
         inputs["decisions"] = config["identify"]["decisions"]

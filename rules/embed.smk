@@ -43,7 +43,7 @@ if config["embed"]["model"]:
 
     rule embed_catalogue:
         input:
-            catalogue=config["identify"]["catalogue"] or [],
+            catalogue=catalogue_source() or [],
         output:
             store=update(result("embed/catalogue.parquet")),
         log:

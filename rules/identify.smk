@@ -89,7 +89,7 @@ if (
         conda:
             "../envs/identify.yaml"
         params:
-            catalogue=config["identify"]["catalogue"],
+            catalogue=catalogue_source(),
             target_species=lookup(dpath="target_species", within=config),
         script:
             "../scripts/metrics_tags.py"

@@ -106,6 +106,7 @@ def _semantic_problems(config: dict[str, Any]) -> list[str]:
             "MegaDetector batch-output JSON to import"
         )
     problems += _tags_problems(config)
+    problems += _catalogue_problems(config)
     problems += _species_problems(config)
     problems += _capture_problems(config)
     season = config.get("simulate", {}).get("season")
@@ -133,11 +134,24 @@ def check_season(config: dict[str, Any]) -> None:
     if "simulate" in config:
         return
     problems = []
-    catalogue = config.get("identify", {}).get("catalogue")
+    identify = config.get("identify", {})
+    catalogue = identify.get("catalogue")
     if catalogue and not Path(catalogue).exists():
         problems.append(
             f"key 'identify.catalogue' = {catalogue!r}: no such folder or file; point "
             "it at the known individuals (folder or CSV) or set it to null"
+        )
+    elif identify.get("catalogue_kind") == "tagged" and not Path(catalogue).is_dir():
+        problems.append(
+            f"key 'identify.catalogue' = {catalogue!r} is a file, but "
+            "'identify.catalogue_kind' = 'tagged' reads a folder of tagged images: "
+            "point it at the folder, or set 'catalogue_kind: references' for a table"
+        )
+    detections = identify.get("catalogue_detections")
+    if detections and not Path(detections).is_file():
+        problems.append(
+            f"key 'identify.catalogue_detections' = {detections!r}: no such file; "
+            "point it at the MegaDetector batch file of the catalogue's images"
         )
     for key, is_ok, what in (
         ("images_root", Path.is_dir, "folder"),
@@ -162,6 +176,27 @@ def _tags_problems(config: dict[str, Any]) -> list[str]:
         section_settings(TagSettings, config.get("tags"), where="tags.")
     except (ConfigError, ValueError) as err:
         return [str(err)]
+    return []
+
+
+def _catalogue_problems(config: dict[str, Any]) -> list[str]:
+    """A tagged catalogue needs a folder and something to find its animals."""
+    identify = config.get("identify", {})
+    if identify.get("catalogue_kind") != "tagged":
+        return []
+    if not identify.get("catalogue"):
+        return [
+            "key 'identify.catalogue_kind' = 'tagged' but 'identify.catalogue' is "
+            "null: point it at the folder of tagged images"
+        ]
+    detector = config.get("detect", {}).get("detector")
+    if detector == "precomputed" and not identify.get("catalogue_detections"):
+        return [
+            "key 'identify.catalogue_kind' = 'tagged' finds the animals in the "
+            "catalogue's images, but 'detect.detector' = 'precomputed' imports the "
+            "season's boxes only: set 'identify.catalogue_detections' to a "
+            "MegaDetector batch file of the catalogue's images, or name a detector"
+        ]
     return []
 
 

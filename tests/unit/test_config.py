@@ -88,6 +88,7 @@ def test_camtrapr_tag_names_are_accepted_and_become_the_keys():
         "individual": "ID",
         "delimiter": "/",
         "species": "Species",
+        "flank": "Flank",
     }
 
 

@@ -50,6 +50,10 @@ class IdentifySettings:
 
     Args:
         catalogue: the known individuals, a folder or a CSV.
+        catalogue_kind: ``references`` (``<individual_id>/*.jpg`` or a table) or
+            ``tagged`` (a folder of tagged images the workflow turns into a
+            table first, :mod:`trapline.identify.tagfolder`).
+        catalogue_detections: a tagged catalogue's MegaDetector file (workflow).
         decisions: the filled review decisions CSV to apply.
         target_precision: precision the open-set threshold must reach on the
             catalogue's own pairs; below it a track is a new individual.
@@ -74,6 +78,8 @@ class IdentifySettings:
     """
 
     catalogue: str | None = None
+    catalogue_kind: str = "references"
+    catalogue_detections: str | None = None
     decisions: str | None = None
     target_precision: float = 0.95
     calibration_pairs: int = 20_000

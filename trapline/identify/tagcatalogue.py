@@ -10,6 +10,10 @@ and set ``identify.catalogue: catalogue-2025.csv``. The references are the
 detector's boxes of the tagged images, as cropped (one per tagged individual:
 the image's largest target box when one individual is tagged), with the flank
 identification saw (left blank when unknown).
+
+A folder of tagged images can also be the catalogue directly, without running it
+as a season first: ``identify.catalogue_kind: tagged``
+(:mod:`trapline.identify.tagfolder`).
 """
 
 from __future__ import annotations

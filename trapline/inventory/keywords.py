@@ -43,6 +43,8 @@ class TagSettings:
             ``metadataIDTag``): ``Individual`` reads ``Individual|LYX012``.
         delimiter: between the levels of a hierarchical keyword (camtrapR
             ``metadataHierarchyDelimitor``); DigiKam's ``/`` is read as well.
+        flank: the path name of flank keywords (``Flank|left``), read on the
+            images of a tagged catalogue (``identify.catalogue_kind: tagged``).
 
     A config may name the fields as camtrapR's ``recordTable`` arguments do
     (:attr:`ALIASES`), so a user's camtrapR script translates word for word;
@@ -59,16 +61,20 @@ class TagSettings:
     species: str = "Species"
     individual: str = "Individual"
     delimiter: str = "|"
+    flank: str = "Flank"
 
     def __post_init__(self) -> None:
-        for key in ("species", "individual", "delimiter"):
+        for key in ("species", "individual", "delimiter", "flank"):
             if not str(getattr(self, key)).strip():
                 raise ValueError(f"config key 'tags.{key}' must not be empty")
-        if _norm(self.species) == _norm(self.individual):
-            raise ValueError(
-                f"config keys 'tags.species' and 'tags.individual' are both "
-                f"{self.species!r}: name two different keyword paths"
-            )
+        paths = ("species", "individual", "flank")
+        for i, first in enumerate(paths):
+            for second in paths[i + 1 :]:
+                if _norm(getattr(self, first)) == _norm(getattr(self, second)):
+                    raise ValueError(
+                        f"config keys 'tags.{first}' and 'tags.{second}' are both "
+                        f"{getattr(self, first)!r}: name different keyword paths"
+                    )
 
 
 def _norm(text: str) -> str:
@@ -107,8 +113,39 @@ def read_keywords(
         ``(species, individuals)`` in the order first seen; individuals are
         deduplicated case-insensitively (the first spelling kept).
     """
-    wanted = {_norm(settings.species): "species", _norm(settings.individual): "id"}
-    out: dict[str, dict[str, str]] = {"species": {}, "id": {}}
+    found = _read_paths(
+        tags, settings, {settings.species: "species", settings.individual: "id"}
+    )
+    return found["species"], found["id"]
+
+
+def read_flanks(tags: dict[str, object], settings: TagSettings) -> list[str]:
+    """The flanks one image is tagged with (``Flank|left``), as written.
+
+    Only a tagged catalogue reads them (a season's flank is the machine's);
+    :func:`flank_value` says which name ``left`` or ``right``.
+    """
+    return _read_paths(tags, settings, {settings.flank: "flank"})["flank"]
+
+
+def flank_value(text: str) -> str | None:
+    """``left``/``right`` from a flank tag (``Left``, ``l``, ``right flank``), else
+    None: a tag that names neither side leaves the flank unknown."""
+    words = _clean(text).casefold().split()
+    for word in words:
+        if word in ("left", "l"):
+            return "left"
+        if word in ("right", "r"):
+            return "right"
+    return None
+
+
+def _read_paths(
+    tags: dict[str, object], settings: TagSettings, paths: dict[str, str]
+) -> dict[str, list[str]]:
+    """The values of the keyword paths ``paths`` (path name → kind), by kind."""
+    wanted = {_norm(path): kind for path, kind in paths.items()}
+    out: dict[str, dict[str, str]] = {kind: {} for kind in paths.values()}
     for text, tag in keywords(tags):
         delimiters = [settings.delimiter]
         if tag == "TagsList":
@@ -122,7 +159,7 @@ def read_keywords(
             value = species_name(parts[-1]) if kind == "species" else _clean(parts[-1])
             out[kind].setdefault(value.casefold(), value)
             break
-    return list(out["species"].values()), list(out["id"].values())
+    return {kind: list(values.values()) for kind, values in out.items()}
 
 
 def keyword_columns(tags: pd.DataFrame, settings: TagSettings) -> pd.DataFrame:
@@ -142,6 +179,17 @@ def keyword_columns(tags: pd.DataFrame, settings: TagSettings) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["tag_species", "tag_individuals"], index=tags.index, dtype=object
     )
+
+
+def flank_column(tags: pd.DataFrame, settings: TagSettings) -> pd.Series:
+    """``left``/``right`` per image from its flank tag; None where untagged, where
+    the tag names neither side, or where two tags disagree."""
+    values = []
+    for record in tags.to_dict("records"):
+        present = {k: v for k, v in record.items() if k in KEYWORD_TAGS and _present(v)}
+        sides = {flank_value(f) for f in read_flanks(present, settings)}
+        values.append(sides.pop() if len(sides) == 1 else None)
+    return pd.Series(values, index=tags.index, dtype=object, name="tag_flank")
 
 
 def _present(value: object) -> bool:
