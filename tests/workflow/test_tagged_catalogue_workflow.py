@@ -25,6 +25,8 @@ from conftest import TEST_CONFIG, snakemake
 
 pytestmark = pytest.mark.slow
 
+UNTAGGED = "IMG_9999.JPG"
+
 
 def first_encounters(truth: pd.DataFrame) -> pd.DataFrame:
     """The lynx boxes of each individual's first encounter, on one-lynx images."""
@@ -65,6 +67,10 @@ def catalogue_run(tmp_path_factory) -> Path:
     files = pd.read_parquet(season / "truth/files.parquet")
     empty = sorted(files.loc[files["kind"] == "empty", "path"])[0]
     tag([copy(empty)], "Individual|GHOST01")
+    # An image nobody identified: in the folder, never a reference.
+    target = tagged / "unsorted" / UNTAGGED
+    target.parent.mkdir(parents=True)
+    shutil.copy2(season / "images" / sorted(set(lynx["path"]))[-1], target)
     config = yaml.safe_load(TEST_CONFIG.read_text())
     del config["simulate"]
     config |= {
@@ -150,3 +156,27 @@ def test_identification_finds_the_tagged_individuals_in_the_season(catalogue_run
         ~known["encounter_id"].isin(set(first_encounters(truth)["encounter_id"]))
     ]
     assert later["individual_id_true"].nunique() >= 2, "found again later"
+
+
+def test_without_catalogue_detections_the_detector_runs_on_the_tagged_images(
+    catalogue_run, md_standin, tmp_path
+):
+    """The configured detector (stand-in weights) finds the catalogue's animals:
+    every tagged image reaches it once, the untagged ones never."""
+    config = yaml.safe_load((catalogue_run / "config.yaml").read_text())
+    config["detect"] = {"detector": str(md_standin)}
+    config["identify"] = {
+        "catalogue": str(catalogue_run / "tagged"),
+        "catalogue_kind": "tagged",
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    done = snakemake(tmp_path, "results/catalogue/detections.parquet", config=path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    detections = pd.read_parquet(tmp_path / "results/catalogue/detections.parquet")
+    images = pd.read_parquet(tmp_path / "results/catalogue/images.parquet")
+    assert set(detections["path"]) == set(images["path"])
+    assert f"unsorted/{UNTAGGED}" not in set(images["path"])
+    assert len(images) == 14, "the tagged images, each once"
+    assert detections["detector_id"].str.startswith(md_standin.name).all()
+    assert "rule catalogue_detect:" in done.stdout + done.stderr
