@@ -160,6 +160,12 @@ def test_a_review_made_with_the_keyboard_changes_identities_as_decided(
     assert broken_images(page) == []
     page.screenshot(path=screenshots / "review-matches.png", full_page=True)
     match = queues["matches"][0]
+    # The whole track is one key away (the first view shows its best crop).
+    shown = page.locator("main img").count()
+    key(page, "a")
+    more = len(match["all_track_crops"]) - len(match["track_crops"])
+    assert page.locator("main img").count() == shown + more
+    assert broken_images(page) == []
     key(page, "1")
 
     # Decisions survive a reload (autosaved in the browser).

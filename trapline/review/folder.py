@@ -55,7 +55,7 @@ def review_data(
     wanted_crops: list[str] = []
     wanted_refs: list[str] = []
     for item in queues["matches"]:
-        wanted_crops += [item["crop"], *item["track_crops"]]
+        wanted_crops += [item["crop"], *item["all_track_crops"]]
         for c in item["candidates"]:
             wanted_refs.append(c["ref"])
             wanted_refs += _both_flanks(refs_of.get(c["individual"]), c["ref"])

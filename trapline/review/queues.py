@@ -40,9 +40,15 @@ class ReviewSettings:
             match below ``high``, or a new-animal call whose best candidate
             reaches ``low``, goes to the matches queue.
         candidates: candidate individuals shown per match.
-        gallery_crops: crops of an animal shown at first in its gallery (the
-            rest one key away); the count of crops a person sees.
-        track_crops: crops of a track shown beside a match's crop.
+        gallery_crops: crops of an animal shown at first in its gallery, one
+            per passage first (the rest one key away); with ``track_crops`` and
+            ``flank_crops`` the count of crops a person sees.
+        track_crops: other crops of a match's track shown at first beside its
+            crop (the whole track one key away): the frames of one passage are
+            one animal by construction, so the best one usually decides.
+        flank_crops: crops per side of a flank link, one per passage first.
+        lookalikes: the identities an animal looks most like, shown under its
+            gallery (the first is the proposed merge): one picture each.
         flank_proposals: flank-link proposals per identity, best first.
         thumbnail_px: longest side of the images copied into the folder.
     """
@@ -50,8 +56,10 @@ class ReviewSettings:
     low: float = 0.2
     high: float = 0.9
     candidates: int = 3
-    gallery_crops: int = 8
-    track_crops: int = 4
+    gallery_crops: int = 2
+    track_crops: int = 0
+    flank_crops: int = 1
+    lookalikes: int = 1
     flank_proposals: int = 2
     thumbnail_px: int = 320
 
@@ -119,6 +127,7 @@ def match_items(season: Season, settings: ReviewSettings) -> list[dict]:
                 "track_crops": [c for c in track["crop_id"] if c != crop][
                     : settings.track_crops
                 ],
+                "all_track_crops": [c for c in track["crop_id"] if c != crop],
                 "n_track_crops": len(track),
                 "call": str(row["individual_id"]),
                 "is_new": bool(row["is_new"]),
@@ -152,7 +161,7 @@ def animal_items(season: Season, settings: ReviewSettings) -> list[dict]:
     ids = season.identities
     new = ids[ids["is_new"].astype(bool)]
     confirmed = _confirmed(season)
-    suggestions = _lookalikes(season, settings.candidates)
+    suggestions = _lookalikes(season, settings.lookalikes)
     track_of = _tracks(season)
     where = season.crops.set_index("crop_id")
     items = []
@@ -349,10 +358,10 @@ def flank_items(season: Season, settings: ReviewSettings) -> list[dict]:
                 "left": str(left),
                 "right": str(right),
                 "left_crops": _spread(
-                    track_of, captures[left]["crop_id"].tolist(), settings.track_crops
+                    track_of, captures[left]["crop_id"].tolist(), settings.flank_crops
                 ),
                 "right_crops": _spread(
-                    track_of, captures[right]["crop_id"].tolist(), settings.track_crops
+                    track_of, captures[right]["crop_id"].tolist(), settings.flank_crops
                 ),
                 **evidence,
             }

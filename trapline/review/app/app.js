@@ -25,7 +25,7 @@
       ["m", "merge with another identity"], ["r", "name this animal"], ["a", "show all crops"], ["u", "unsure: skip"],
     ],
     matches: [
-      ["1–3", "it is this candidate"], ["n", "none of the candidates"], ["u", "unsure: skip"],
+      ["1–3", "it is this candidate"], ["n", "none of the candidates"], ["a", "show the whole track"], ["u", "unsure: skip"],
     ],
   };
 
@@ -251,8 +251,9 @@
   function renderMatch(box, item) {
     const call = item.is_new ? "a new animal" : item.call;
     head(box, `Is this ${call}? (machine: p=${item.score})`, item);
-    const query = el("div", { class: "panel" }, el("h3", { text: `crop (track of ${item.n_track_crops})` }),
-      el("div", { class: "strip" }, cropFigure(item.crop), ...item.track_crops.map((c) => cropFigure(c, { small: true }))));
+    const query = el("div", { class: "panel" }, el("h3", { text: `crop (track of ${item.n_track_crops}` + (item.all_track_crops.length > item.track_crops.length ? (showAll ? "; a: fewer)" : "; a: all)") : ")") }),
+      el("div", { class: "strip" }, cropFigure(item.crop),
+        ...(showAll ? item.all_track_crops : item.track_crops).filter((c) => DATA.crops[c]).map((c) => cropFigure(c, { small: true }))));
     const row = el("div", { class: "row" }, query);
     item.candidates.forEach((cand, k) => {
       const refs = [cand.ref, ...(DATA.catalogue_refs[cand.individual] || []).filter((r) => r !== cand.ref)].slice(0, 4);
@@ -381,6 +382,9 @@
       decide(item, [line({ crop_id: item.crop, proposed_individual: cand.individual, decision: "same" })], `is ${cand.individual}`);
     } else if (key === "n") {
       decide(item, item.candidates.map((c) => line({ crop_id: item.crop, proposed_individual: c.individual, decision: "different" })), "none of them");
+    } else if (key === "a") {
+      showAll = !showAll;
+      render();
     } else if (key === "u") next();
     else return false;
     return true;
