@@ -29,6 +29,8 @@ if tagged_catalogue():
                 result("logs/catalogue_detect_import.log"),
             conda:
                 "../envs/inventory.yaml"
+            params:
+                key="identify.catalogue_detections",
             script:
                 "../scripts/detect_import.py"
 

@@ -9,4 +9,8 @@ from pathlib import Path
 from trapline.detect.stage import import_stage
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
-import_stage(Path(snakemake.input.precomputed), Path(snakemake.output[0]))
+import_stage(
+    Path(snakemake.input.precomputed),
+    Path(snakemake.output[0]),
+    getattr(snakemake.params, "key", "detect.precomputed"),
+)

@@ -10,7 +10,11 @@ from megadetector.postprocessing.validate_batch_results import (
 )
 
 from conftest import read_precomputed
-from trapline.detect.megadetector import PrecomputedError, write_batch_json
+from trapline.detect.megadetector import (
+    PrecomputedError,
+    import_precomputed,
+    write_batch_json,
+)
 from trapline.quarantine import Reason
 
 IMAGES = pd.DataFrame(
@@ -96,6 +100,11 @@ def test_not_a_megadetector_file_names_the_key(tmp_path):
     path.write_text("{}")
     with pytest.raises(PrecomputedError, match="detect.precomputed"):
         read_precomputed(path, IMAGES)
+    # A tagged catalogue's file is named by its own key.
+    with pytest.raises(PrecomputedError, match="'identify.catalogue_detections' = "):
+        import_precomputed(
+            path, tmp_path / "out.parquet", "identify.catalogue_detections"
+        )
 
 
 def test_written_json_passes_megadetectors_own_validator(tmp_path):

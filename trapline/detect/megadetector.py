@@ -162,8 +162,13 @@ def _detections(group: pd.DataFrame, classes: dict[str, str]) -> list[dict[str, 
     return out
 
 
-def import_precomputed(json_in: Path, table_out: Path) -> None:
+def import_precomputed(
+    json_in: Path, table_out: Path, key: str = "detect.precomputed"
+) -> None:
     """A MegaDetector batch file as a table, one row per entry, for shard lookups.
+
+    ``key``: the config key that named the file, for messages (a tagged
+    catalogue's file is ``identify.catalogue_detections``).
 
     Raises:
         PrecomputedError: the file is not a MegaDetector batch-output file.
@@ -173,7 +178,7 @@ def import_precomputed(json_in: Path, table_out: Path) -> None:
         entries, categories = data["images"], data["detection_categories"]
     except (OSError, ValueError, KeyError) as err:
         raise PrecomputedError(
-            f"config key 'detect.precomputed' = {str(json_in)!r}: not a MegaDetector "
+            f"config key '{key}' = {str(json_in)!r}: not a MegaDetector "
             f"batch-output file ({type(err).__name__}: {err})"
         ) from None
     frame = pd.DataFrame(
@@ -188,7 +193,7 @@ def import_precomputed(json_in: Path, table_out: Path) -> None:
             "boxes": [_canonical(e.get("detections") or []) for e in entries],
         }
     )
-    frame = _unique_entries(frame, json_in).drop(columns="boxes")
+    frame = _unique_entries(frame, json_in, key).drop(columns="boxes")
     frame["name"] = frame["file"].str.rsplit("/", n=1).str[-1]
     meta = {
         "categories": categories,
@@ -204,7 +209,7 @@ def _canonical(detections: list[dict]) -> str:
     return json.dumps(sorted(detections, key=lambda d: json.dumps(d, sort_keys=True)))
 
 
-def _unique_entries(frame: pd.DataFrame, json_in: Path) -> pd.DataFrame:
+def _unique_entries(frame: pd.DataFrame, json_in: Path, key: str) -> pd.DataFrame:
     """One entry per file: identical repeats dropped, conflicting ones refused.
 
     Merging two MegaDetector runs often lists an image twice. Counted twice, its
@@ -227,7 +232,7 @@ def _unique_entries(frame: pd.DataFrame, json_in: Path) -> pd.DataFrame:
     if conflicting.any():
         files = sorted(set(frame.loc[conflicting, "file"]))
         raise PrecomputedError(
-            f"config key 'detect.precomputed' = {str(json_in)!r} lists {files[0]!r} "
+            f"config key '{key}' = {str(json_in)!r} lists {files[0]!r} "
             f"(and {len(files) - 1} more) twice with different results; keep one "
             "entry per image (e.g. the later run's) and run again"
         )

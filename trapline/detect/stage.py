@@ -120,9 +120,11 @@ def detect_stage(
     QUARANTINE.write(quarantine_frame(held), out.privacy)
 
 
-def import_stage(precomputed: Path, out: Path) -> None:
-    """The detect_import rule: a MegaDetector batch file as a table, read once."""
-    import_precomputed(precomputed, out)
+def import_stage(precomputed: Path, out: Path, key: str = "detect.precomputed") -> None:
+    """The detect_import rule (and catalogue_detect_import, ``key``
+    ``identify.catalogue_detections``): a MegaDetector batch file as a table,
+    read once."""
+    import_precomputed(precomputed, out, key)
 
 
 def detect_shard_import_stage(images: Path, precomputed: Path, out: Path) -> None:
