@@ -63,7 +63,8 @@ def nearest_by_votes(
     settings: ShortlistSettings,
 ) -> set[Edge]:
     """Each track's ``settings.tracks`` best-voted allowed tracks (LNBNN votes
-    of its representatives' descriptors against all other representatives')."""
+    of its sharpest representative's descriptors against all other tracks'
+    representatives')."""
     n = len(reps)
     n_total = sum(store.sizes[c] for rep in reps for c in rep)
     order = [c for rep in reps for c in rep]
@@ -83,7 +84,10 @@ def nearest_by_votes(
     edges: set[Edge] = set()
     progress = Progress("new-animal shortlist", n, "tracks")
     for t, feats in _per_track(reps, store):
-        votes = index.votes(np.concatenate([f.descriptors for f in feats]), n, t)
+        # Every representative is indexed; the sharpest one asks (the others'
+        # descriptors mostly repeat its own, and each asking descriptor is a
+        # search of the whole index: the phase's cost).
+        votes = index.votes(feats[0].descriptors, n, t)
         for u in top_owners(votes, allowed[t], settings.tracks):
             edges.add((min(t, int(u)), max(t, int(u))))
         progress.advance()
