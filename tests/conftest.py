@@ -122,6 +122,55 @@ def tiny_season(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by playwright (no browser download)."""
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("chromium is missing: ./install.sh installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> dict:
+    """The demo season, run once for every page test (the report's and the
+    review's) in a folder of its own: ``workdir``, ``config`` (the dict),
+    ``config_path``, ``results``. The review test reruns it with decisions
+    after the report test has read it (files run in name order)."""
+    import yaml
+
+    workdir = tmp_path_factory.mktemp("demo")
+    config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    path = workdir / "demo.yaml"
+    path.write_text(yaml.safe_dump(config))
+    done = snakemake(workdir, config=path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return {
+        "workdir": workdir,
+        "config": config,
+        "config_path": path,
+        "results": workdir / "results/demo",
+    }
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where page tests save screenshots: ``$TRAPLINE_SCREENSHOTS`` or a temporary
+    folder (the docs' PNGs come from the former)."""
+    import os
+
+    folder = Path(os.environ.get("TRAPLINE_SCREENSHOTS", tmp_path / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def read_precomputed(path: Path, images):
     """Boxes of ``images`` from a MegaDetector file, read as the import rules do."""
     import tempfile

@@ -1,66 +1,30 @@
 """The season report in a real browser (Debian's chromium, headless, playwright)
 and in Snakemake's own report.
 
-The demo season runs once; its report folder is copied elsewhere (as to a laptop)
-and opened from ``file://`` with every request outside the folder refused, as
-on a laptop without network. A full-page screenshot is saved under
-``$TRAPLINE_SCREENSHOTS`` (default: the test's temporary folder);
-``docs/report.md`` shows the one taken by this test.
+The demo season runs once for both page tests (``demo_run`` in conftest); its
+report folder is copied elsewhere (as to a laptop) and opened from ``file://``
+with every request outside the folder refused, as on a laptop without network.
+A full-page screenshot is saved under ``$TRAPLINE_SCREENSHOTS`` (default: the
+test's temporary folder); ``docs/report.md`` shows the one taken by this test.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import ROOT, snakemake
+from conftest import snakemake
 from trapline.report.stage import OUTPUT_KEYS
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is missing: ./install.sh installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> dict:
-    """The demo season, run once in a folder of its own."""
-    workdir = tmp_path_factory.mktemp("demo")
-    config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
-    path = workdir / "demo.yaml"
-    path.write_text(yaml.safe_dump(config))
-    done = snakemake(workdir, config=path)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return {"workdir": workdir, "config": path, "results": workdir / "results/demo"}
-
-
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    folder = Path(os.environ.get("TRAPLINE_SCREENSHOTS", tmp_path / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
 
 def test_the_report_opens_offline_with_a_plot_in_every_section(
-    browser, demo, tmp_path, screenshots
+    browser, demo_run, tmp_path, screenshots
 ):
     copy = tmp_path / "report-on-a-laptop"
-    shutil.copytree(demo["results"] / "report", copy)
+    shutil.copytree(demo_run["results"] / "report", copy)
     inside = copy.as_uri() + "/"
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     outside: list[str] = []
@@ -98,10 +62,12 @@ def test_the_report_opens_offline_with_a_plot_in_every_section(
     page.screenshot(path=screenshots / "report.png", full_page=True)
 
 
-def test_snakemake_report_embeds_every_plot(demo):
+def test_snakemake_report_embeds_every_plot(demo_run):
     """`snakemake --report` after a finished run: nothing reruns, every plot is in."""
-    out = demo["workdir"] / "snakemake-report.html"
-    done = snakemake(demo["workdir"], "--report", str(out), config=demo["config"])
+    out = demo_run["workdir"] / "snakemake-report.html"
+    done = snakemake(
+        demo_run["workdir"], "--report", str(out), config=demo_run["config_path"]
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     html = out.read_text(encoding="utf-8")
     for key in OUTPUT_KEYS:  # embedded as data URIs, each with its caption

@@ -1,7 +1,8 @@
 """The review page in a real browser (Debian's chromium, headless, playwright).
 
-The demo season runs once; its review folder is copied elsewhere (as to a
-laptop), opened from ``file://``, and decided with the keyboard in each queue.
+The demo season runs once for both page tests (``demo_run`` in conftest); its
+review folder is copied elsewhere (as to a laptop), opened from ``file://``,
+and decided with the keyboard in each queue.
 The saved decisions file goes back into the workflow, and the identities and
 capture history must change exactly as decided.
 
@@ -12,7 +13,6 @@ test's temporary folder); ``docs/review.md`` shows the ones taken by this test.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -20,42 +20,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, snakemake
+from conftest import snakemake
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is missing: ./install.sh installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> dict:
-    """The demo season, run once in a folder of its own."""
-    workdir = tmp_path_factory.mktemp("demo")
-    config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
-    path = workdir / "demo.yaml"
-    path.write_text(yaml.safe_dump(config))
-    done = snakemake(workdir, config=path)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return {"workdir": workdir, "config": config, "results": workdir / "results/demo"}
-
-
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    folder = Path(os.environ.get("TRAPLINE_SCREENSHOTS", tmp_path / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def open_copy(browser, review: Path, where: Path):
@@ -103,10 +70,10 @@ def type_answer(page, text: str) -> None:
 
 
 def test_a_review_made_with_the_keyboard_changes_identities_as_decided(
-    browser, demo, tmp_path, screenshots
+    browser, demo_run, tmp_path, screenshots
 ):
     page, copy, requests, errors = open_copy(
-        browser, demo["results"] / "review", tmp_path
+        browser, demo_run["results"] / "review", tmp_path
     )
     data = page_data(copy)
     queues = data["queues"]
@@ -183,14 +150,14 @@ def test_a_review_made_with_the_keyboard_changes_identities_as_decided(
     page.close()
 
     # The workflow applies the file: only identification and what follows rerun.
-    config = demo["config"] | {
-        "identify": demo["config"]["identify"] | {"decisions": str(decisions)}
+    config = demo_run["config"] | {
+        "identify": demo_run["config"]["identify"] | {"decisions": str(decisions)}
     }
-    path = demo["workdir"] / "reviewed.yaml"
+    path = demo_run["workdir"] / "reviewed.yaml"
     path.write_text(yaml.safe_dump(config))
-    results = demo["results"]
+    results = demo_run["results"]
     before = pd.read_parquet(results / "identities.parquet")
-    done = snakemake(demo["workdir"], config=path)
+    done = snakemake(demo_run["workdir"], config=path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     after = pd.read_parquet(results / "identities.parquet").set_index("crop_id")
 
@@ -274,14 +241,14 @@ def page_current_key(page) -> str:
     )
 
 
-def test_names_with_markup_stay_text(browser, demo, tmp_path):
+def test_names_with_markup_stay_text(browser, demo_run, tmp_path):
     """An individual named ``<img onerror=…>`` or ``<script>`` is shown as its name."""
     from trapline.identify.catalogue import read_catalogue
     from trapline.identify.decisions import ReviewDecisions
     from trapline.review.folder import review_data, write_folder
     from trapline.review.queues import ReviewSettings, Season
 
-    results = demo["results"]
+    results = demo_run["results"]
     identities = pd.read_parquet(results / "identities.parquet")
     evil = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
     victim = sorted(identities.loc[identities["is_new"], "individual_id"])[0]
@@ -292,7 +259,7 @@ def test_names_with_markup_stay_text(browser, demo, tmp_path):
         images[["image_id", "station", "camera", "datetime"]], on="image_id"
     )
     catalogue = read_catalogue(
-        demo["workdir"] / demo["config"]["identify"]["catalogue"]
+        demo_run["workdir"] / demo_run["config"]["identify"]["catalogue"]
     )
     season = Season(
         identities,
