@@ -7,6 +7,7 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from PIL import Image
@@ -15,7 +16,11 @@ from trapline.report.activity import circular_density, corrections
 from trapline.report.estimates import estimates_section
 from trapline.report.figures import Section
 from trapline.report.files import files_section, usable_by_station
-from trapline.report.identification import identification_section, queue_sizes
+from trapline.report.identification import (
+    identification_section,
+    individuals_at_stake,
+    queue_sizes,
+)
 from trapline.report.individuals import flank_coverage
 from trapline.report.operation import operation_matrix
 from trapline.report.page import render_page
@@ -63,6 +68,29 @@ def test_files_plot_counts_quarantine_without_a_station(tmp_path):
     section = files_section(write_images(tmp_path / "images.parquet"), quarantine, out)
     assert section.empty is None
     assert Image.open(out).size[0] > 500
+
+
+def test_names_with_dollar_signs_are_drawn_as_text_not_math(tmp_path):
+    # Two "$" make matplotlib's default mathtext parse "ST$^{$" and raise at
+    # savefig ("Expected end of text"); folder and tag names are not TeX.
+    images = tmp_path / "images.parquet"
+    pd.DataFrame(
+        {
+            "station": ["ST$^{$1", "Cam $A$"],
+            "n_animals": [1, 0],
+            "n_persons": [0, 0],
+            "n_vehicles": [0, 0],
+            "is_empty": [False, True],
+        }
+    ).to_parquet(images)
+    quarantine = tmp_path / "quarantine.parquet"
+    pd.DataFrame({"station": ["x$\\frac{$"], "reason": ["no_timestamp"]}).to_parquet(
+        quarantine
+    )
+    out = tmp_path / "files.png"
+    files_section(images, quarantine, out)
+    assert Image.open(out).size[0] > 500
+    assert matplotlib.rcParams["text.parse_math"]  # the caller's settings are back
 
 
 def test_operation_marks_not_set_up_problem_and_working_days(tmp_path):
@@ -122,6 +150,17 @@ def test_review_queue_sizes_count_the_crops_a_match_would_move():
     sizes = queue_sizes(queues).set_index("queue")
     assert sizes["items"].tolist() == [2, 1, 0]
     assert sizes.loc["uncertain matches", "change"] == "4 crops may change individual"
+
+
+def test_individuals_at_stake_are_every_identity_a_decision_could_move():
+    queues = {
+        "matches": [{"call": "NEW1", "candidates": [{"individual": "LYX2"}]}],
+        "animals": [{"individual": "NEW3", "lookalikes": [{"individual": "NEW4"}]}],
+        "flanks": [{"left": "LYX5", "right": "NEW6"}],
+    }
+    stake = {"NEW1", "LYX2", "NEW3", "NEW4", "LYX5", "NEW6"}
+    assert individuals_at_stake(queues) == stake
+    assert individuals_at_stake({"matches": [], "animals": [], "flanks": []}) == set()
 
 
 def test_estimates_without_individuals_say_why(tmp_path):

@@ -21,6 +21,7 @@ from trapline.report.figures import (
     MAX_PANELS,
     PALETTE,
     Section,
+    names_as_text,
     new_figure,
     panel_grid,
     save,
@@ -101,6 +102,7 @@ def _signed(seconds: float) -> str:
     return f"{sign}{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
+@names_as_text
 def activity_section(
     sequences: Path, species_counts: Path, deployments: Path, out: Path
 ) -> Section:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trapline.report.figures import PALETTE, Section, new_figure, save
+from trapline.report.figures import PALETTE, Section, names_as_text, new_figure, save
 
 ESTIMATORS = (("chao_mh", "Chao M_h"), ("schnabel", "Schnabel"))
 
@@ -54,6 +54,7 @@ def estimate_rows(report: dict) -> list[dict]:
     return rows
 
 
+@names_as_text
 def estimates_section(estimate: Path, out: Path, *, why_empty: str | None) -> Section:
     """Plot each estimate with its 95 % interval, the animals caught and the truth.
 

@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -37,6 +38,17 @@ PALETTE = (
 GREY = "#BBBBBB"
 MAX_PANELS = 24
 """Most small multiples in one figure (species, animals); the rest are named."""
+
+names_as_text = matplotlib.rc_context({"text.parse_math": False})
+"""Decorates every function that draws: text in its figures is never mathtext.
+
+Station, species and individual names come from folders and tags; with
+matplotlib's default, a name holding two ``$`` (``ST$1$``, ``Cam $A^$``) would be
+parsed as TeX math, drawn wrong or raise at ``savefig`` and fail the report
+rule. ``text.parse_math`` is read when each text is made, so the setting must
+hold while the figure is drawn, not only while it is saved; ``rc_context``
+restores the caller's settings afterwards (no global change).
+"""
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,7 @@ def save(figure: Figure, path: Path) -> None:
     write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=DPI))
 
 
+@names_as_text
 def save_empty(path: Path, reason: str) -> None:
     """The plot of an empty section: the reason, in words, where the plot would be.
 

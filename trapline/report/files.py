@@ -17,7 +17,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from matplotlib.ticker import MaxNLocator
 
-from trapline.report.figures import GREY, PALETTE, Section, new_figure, save
+from trapline.report.figures import (
+    GREY,
+    PALETTE,
+    Section,
+    names_as_text,
+    new_figure,
+    save,
+)
 
 CONTENTS = ("animal", "person", "vehicle", "empty")
 """Usable images by what the detector saw, each image once: an image with an
@@ -90,6 +97,7 @@ def quarantined_by_station(quarantine: Path) -> pd.DataFrame:
     return wide[order].astype("int64")
 
 
+@names_as_text
 def files_section(images: Path, quarantine: Path, out: Path) -> Section:
     """Plot usable images by content and quarantined files by reason, per station.
 

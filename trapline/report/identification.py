@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trapline.report.figures import PALETTE, Section, new_figure, save
+from trapline.report.figures import PALETTE, Section, names_as_text, new_figure, save
 
 SOURCES = {
     "catalogue": ("matched to the catalogue", PALETTE[0]),
@@ -64,6 +64,26 @@ def queue_sizes(queues: dict[str, list[dict]]) -> pd.DataFrame:
     )
 
 
+def individuals_at_stake(queues: dict[str, list[dict]]) -> set[str]:
+    """Individuals whose crops a decision in the review queue could move.
+
+    A match could move its track from the machine's call to any candidate
+    shown; a provisional animal could be split, renamed or merged into its
+    look-alike; a flank link joins two identities into one. Each such
+    individual's capture history, and so the estimates, may still change.
+    """
+    stake: set[str] = set()
+    for match in queues.get("matches", []):
+        stake.add(str(match["call"]))
+        stake.update(str(c["individual"]) for c in match.get("candidates", []))
+    for animal in queues.get("animals", []):
+        stake.add(str(animal["individual"]))
+        stake.update(str(a["individual"]) for a in animal.get("lookalikes", []))
+    for link in queues.get("flanks", []):
+        stake.update((str(link["left"]), str(link["right"])))
+    return stake
+
+
 def match_threshold(calibration: dict) -> tuple[float, str]:
     """The threshold catalogue matches were decided with, and what it scores.
 
@@ -75,6 +95,7 @@ def match_threshold(calibration: dict) -> tuple[float, str]:
     return float(calibration["local"]["threshold"]), "local features"
 
 
+@names_as_text
 def identification_section(
     identities: Path | None,
     calibration: Path | None,
@@ -100,7 +121,7 @@ def identification_section(
             empty="identification did not run: no catalogue (identify.catalogue "
             "is null)",
         )
-    crops = pd.read_parquet(identities, columns=["source", "score"])
+    crops = pd.read_parquet(identities, columns=["individual_id", "source", "score"])
     if crops.empty:
         return Section(
             "identification",
@@ -109,7 +130,10 @@ def identification_section(
             empty="no crop of a target species was found, so nothing was identified",
         )
     threshold, scored_by = match_threshold(json.loads(calibration.read_text()))
-    sizes = queue_sizes(review_queues(review))
+    queues = review_queues(review)
+    sizes = queue_sizes(queues)
+    identified = set(crops["individual_id"].dropna().astype(str))
+    stake = individuals_at_stake(queues) & identified
     figure = new_figure(3.8)
     left, right = figure.subplots(1, 2, width_ratios=(3, 2))
     bins = np.linspace(0, 1, 41)
@@ -155,4 +179,8 @@ def identification_section(
     right.set_title(f"review queue: {int(sizes['items'].sum())} items", fontsize=10)
     save(figure, out)
     notes = tuple(f"{r.queue}: {r.items} ({r.change})." for r in sizes.itertuples())
+    notes += (
+        f"The review could still change {len(stake)} of the {len(identified)} "
+        "identified individuals (their capture histories and so the estimates).",
+    )
     return Section("identification", title, LOOK_FOR, notes=notes)

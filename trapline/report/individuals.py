@@ -19,6 +19,7 @@ from trapline.report.figures import (
     MAX_PANELS,
     PALETTE,
     Section,
+    names_as_text,
     new_figure,
     panel_grid,
     save,
@@ -109,6 +110,7 @@ def _flanks(ax, coverage: pd.DataFrame) -> None:
     ax.legend(fontsize=7, loc="lower right")
 
 
+@names_as_text
 def individuals_section(
     history: Path,
     occasions: Path,
@@ -146,6 +148,7 @@ def individuals_section(
     return Section("individuals", title, LOOK_FOR)
 
 
+@names_as_text
 def maps_section(
     captures: Path, traps: Path, out: Path, *, why_empty: str | None
 ) -> Section:

@@ -14,7 +14,14 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from trapline.report.figures import PALETTE, Section, new_figure, save, station_label
+from trapline.report.figures import (
+    PALETTE,
+    Section,
+    names_as_text,
+    new_figure,
+    save,
+    station_label,
+)
 
 STATES = ("not set up", "problem", "working")
 COLOURS = ("#F2F2F2", PALETTE[3], PALETTE[2])
@@ -50,6 +57,7 @@ def operation_matrix(camera_operation: Path) -> pd.DataFrame:
     return matrix.reindex(columns=full).fillna(0).astype("int8")
 
 
+@names_as_text
 def operation_section(camera_operation: Path, out: Path) -> Section:
     """Plot the station × day operation matrix.
 

@@ -20,6 +20,7 @@ from trapline.report.figures import (
     MAX_PANELS,
     PALETTE,
     Section,
+    names_as_text,
     new_figure,
     panel_grid,
     save,
@@ -66,6 +67,7 @@ def _base(axes: Axes, points: pd.DataFrame) -> None:
     axes.tick_params(labelsize=7)
 
 
+@names_as_text
 def map_section(traps: Path, detection_history: Path, out: Path) -> Section:
     """Plot every station's events and species, then one map per species.
 
