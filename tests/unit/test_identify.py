@@ -195,6 +195,36 @@ def test_rejected_match_is_never_proposed_and_confirmed_one_is_kept(season, base
     assert bool(row.loc[other["crop_id"], "is_new"])
 
 
+def test_two_names_in_one_track_are_both_kept_and_reported(season, baseline):
+    ids = baseline.identities
+    sizes = ids["track_id"].value_counts()
+    track = ids[ids["track_id"] == sizes.index[0]].sort_values("crop_id")
+    assert len(track) >= 3, "the season has a track of three crops or more"
+    first, second = track["crop_id"].iloc[0], track["crop_id"].iloc[1]
+    result = run(season, forced={first: "LYX801", second: "LYX802"})
+    row = result.identities.set_index("crop_id")
+    # Neither person is overruled by a vote; the track's other crops follow one.
+    assert row.loc[first, "individual_id"] == "LYX801"
+    assert row.loc[second, "individual_id"] == "LYX802"
+    rest = row.loc[track["crop_id"].iloc[2:], "individual_id"]
+    assert set(rest) <= {"LYX801", "LYX802"}
+    assert result.calibration["forced_conflicts"] == [
+        {
+            "track": str(track["track_id"].iloc[0]),
+            "names": ["LYX801", "LYX802"],
+            "crops": sorted([first, second]),
+        }
+    ]
+
+
+def test_one_name_per_track_is_no_conflict():
+    from trapline.identify.decide import forced_tracks
+
+    tracks = pd.DataFrame({"track_id": ["t1", "t1", "t2"], "crop_id": ["a", "b", "c"]})
+    names, conflicts = forced_tracks(tracks.groupby("track_id"), {"a": "X", "c": "Y"})
+    assert names == {"t1": "X", "t2": "Y"} and conflicts == []
+
+
 def _crop(crop_id, image_id, x, y, h):
     return {
         "crop_id": crop_id,

@@ -154,37 +154,103 @@ def test_a_persons_species_tag_wins_over_the_machine():
     assert folders.loc[0, "species_source"] == "tag"  # the tag still wins
 
 
-def test_tagged_individuals_pair_with_target_crops():
+def test_an_individual_tag_makes_the_only_animal_box_a_target_animal():
     import pandas as pd
 
-    from trapline.identify.tags import tagged_crops
+    from trapline.species.tags import person_labels
 
-    crops = pd.DataFrame(
+    boxes = pd.DataFrame(
         {
-            "crop_id": ["a-0", "a-1", "b-0", "b-1", "c-0", "d-0"],
-            "image_id": ["a", "a", "b", "b", "c", "d"],
-            "species": ["Lynx lynx"] * 5 + ["Vulpes vulpes"],
-            "bbox_x": [0.1, 0.5, 0.6, 0.1, 0.2, 0.2],
-            "bbox_w": [0.1, 0.3, 0.2, 0.2, 0.2, 0.2],
-            "bbox_h": [0.1, 0.3, 0.2, 0.2, 0.2, 0.2],
+            "image_id": ["a", "b", "b", "c", "d"],
+            "category": ["animal", "animal", "animal", "animal", "animal"],
+            "species": ["Vulpes vulpes", "unknown", "Vulpes vulpes", "unknown", "x"],
+            "species_conf": [0.6, None, 0.8, None, 0.9],
+            "species_source": ["imported", None, "imported", None, "i"],
         }
     )
     images = pd.DataFrame(
         {
-            "image_id": ["a", "b", "c", "d", "e"],
-            "path": ["A/1.JPG", "A/2.JPG", "A/3.JPG", "A/4.JPG", "A/5.JPG"],
-            "tag_individuals": ["lyx012", "LYX013|LYX014", "LYX015|LYX016", "X1", None],
+            "image_id": ["a", "b", "c", "d"],
+            "tag_individuals": ["LYX012", "LYX013", None, "LYX014"],
+            "tag_species": [None, None, None, "Martes martes"],
+        }
+    )
+    out = person_labels(boxes, images, "tags", ("Lynx lynx",))
+    # a: the classifier's fox is the tagged lynx; b: two boxes, which one is
+    # not in the tags; c: untagged; d: the person's species tag stands.
+    assert out["species"].tolist() == [
+        "Lynx lynx", "unknown", "Vulpes vulpes", "unknown", "Martes martes"
+    ]  # fmt: skip
+    assert out.loc[0, "species_source"] == "tag"
+    two = person_labels(boxes, images, "tags", ("Lynx lynx", "Lynx pardinus"))
+    assert two.loc[0, "species"] == "Vulpes vulpes"  # which target is not in the tag
+
+
+def test_a_tag_is_forced_only_where_it_names_its_box_without_doubt():
+    import pandas as pd
+
+    from trapline.identify.tags import pair_by_scores, tagged_crops
+
+    crops = pd.DataFrame(
+        {
+            "crop_id": ["a-0", "b-0", "b-1", "c-0", "c-1", "d-0", "e-0"],
+            "image_id": ["a", "b", "b", "c", "c", "d", "e"],
+            "species": ["Lynx lynx"] * 6 + ["Vulpes vulpes"],
+            "bbox_x": [0.5, 0.6, 0.1, 0.2, 0.6, 0.2, 0.2],
+            "bbox_w": [0.3, 0.2, 0.2, 0.2, 0.3, 0.2, 0.2],
+            "bbox_h": [0.3, 0.2, 0.2, 0.2, 0.3, 0.2, 0.2],
+        }
+    )
+    images = pd.DataFrame(
+        {
+            "image_id": ["a", "b", "c", "d", "e", "f"],
+            "path": ["A/1.JPG", "A/2.JPG", "A/3.JPG", "A/4.JPG", "A/5.JPG", "A/6.JPG"],
+            "tag_individuals": [
+                "lyx012",
+                "LYX013|LYX014",
+                "LYX015",
+                "X1|X2",
+                "X3",
+                None,
+            ],
         }
     )
     tagged = tagged_crops(crops, images, {"LYX012"}, ("Lynx lynx",))
-    assert tagged.forced == {
-        "a-1": "LYX012",  # the largest crop; the catalogue's spelling
-        "b-1": "LYX013",  # as many as crops: left to right
-        "b-0": "LYX014",
+    # Only one name on one box is certain; the catalogue's spelling is kept.
+    assert tagged.forced == {"a-0": "LYX012"}
+    assert tagged.names == {"LYX012", "LYX013", "LYX014", "LYX015", "X1", "X2"}
+    # Two names on two boxes, one name on two, more names than boxes: paired
+    # after identification; no target box at all: listed with file and why.
+    assert [(path, names) for path, names, _ in tagged.ambiguous] == [
+        ("A/2.JPG", ("LYX013", "LYX014")),
+        ("A/3.JPG", ("LYX015",)),
+        ("A/4.JPG", ("X1", "X2")),
+    ]
+    assert len(tagged.unpaired) == 1 and tagged.unpaired[0].startswith("A/5.JPG")
+    assert "'X3'" in tagged.unpaired[0]
+    # The machine's matches among the tagged names pair them, surest first; the
+    # last by elimination; a name it never matched on a choice of boxes stays open.
+    candidates = pd.DataFrame(
+        {
+            "crop_id": ["b-0", "b-1", "b-0", "c-0", "d-0"],
+            "individual_id": ["LYX013", "LYX013", "LYX099", "LYX015", "X9"],
+            "probability": [0.4, 0.9, 0.95, 0.2, 0.8],
+        }
+    )
+    paired = pair_by_scores(tagged, candidates, reviewed={})
+    assert paired.forced == {
+        "a-0": "LYX012",
+        "b-1": "LYX013",  # 0.9 beats b-0's 0.4; LYX099 was not tagged
+        "b-0": "LYX014",  # by elimination
         "c-0": "LYX015",
     }
-    assert [line.split(":")[0] for line in tagged.unpaired] == ["A/3.JPG", "A/4.JPG"]
-    assert "'LYX016'" in tagged.unpaired[0] and "'X1'" in tagged.unpaired[1]
+    assert [line.split(":")[0] for line in paired.unpaired] == [
+        "A/5.JPG", "A/4.JPG", "A/4.JPG"
+    ]  # fmt: skip
+    assert "which box it is stays open" in paired.unpaired[1]
+    reviewed = pair_by_scores(tagged, candidates, reviewed={"b-1": "LYX777"})
+    assert reviewed.forced["b-0"] == "LYX013"  # a review decision is the later word
+    assert "b-1" not in reviewed.forced
 
 
 def test_species_folders_label_their_images(tmp_path):

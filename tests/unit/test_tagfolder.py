@@ -105,18 +105,26 @@ def test_tagged_images_become_a_catalogue_table(folder, tmp_path):
         out,
     )
     catalogue = read_catalogue(out.catalogue).set_index("individual_id")
-    assert sorted(catalogue.index) == ["LYX012", "LYX013", "LYX014"]
-    assert catalogue.loc["LYX012", "bbox_x"] == 0.5
+    assert sorted(catalogue.index) == ["LYX012"]
+    assert catalogue.loc["LYX012", "bbox_x"] == 0.5  # the largest box
     assert catalogue.loc["LYX012", "flank"] == "left"
-    assert catalogue.loc["LYX013", "bbox_x"] == 0.1, "two names pair left to right"
-    assert catalogue.loc["LYX014", "bbox_x"] == 0.6
-    assert catalogue.loc["LYX013", "flank"] == "unknown"
     assert (
         Path(catalogue.loc["LYX012", "path"])
         == (folder / "2025/spring/IMG_0001.JPG").resolve()
     )
     not_placed = pd.read_csv(out.not_placed)
+    which = (
+        "2 individuals tagged on 2 animal boxes: which box is which is not in the tags"
+    )
     assert not_placed.to_dict("records") == [
+        {
+            "path": "2025/autumn/IMG_0002.JPG",
+            "individual_id": name,
+            "reason": "several_individuals",
+            "detail": which,
+        }
+        for name in ("LYX013", "LYX014")
+    ] + [
         {
             "path": "2025/autumn/IMG_0003.JPG",
             "individual_id": "LYX015",
@@ -126,21 +134,33 @@ def test_tagged_images_become_a_catalogue_table(folder, tmp_path):
     ]
 
 
-def test_more_names_than_boxes_are_listed():
+def test_several_names_on_one_image_are_listed_not_guessed():
     images = pd.DataFrame(
         {"path": ["a.jpg"], "image_id": ["i1"], "tag_individuals": ["A|B"],
          "tag_flank": [None]}
     )  # fmt: skip
     table, lost = place_tags(images, boxes([("i1", 0, 0.2, 0.2)]), {})
-    assert list(table["individual_id"]) == ["A"]
-    assert lost.iloc[0].to_dict() == {
-        "path": "a.jpg",
-        "individual_id": "B",
-        "reason": "more_individuals_than_boxes",
-        "detail": "2 individuals tagged, 1 animal boxes",
-    }
+    assert table.empty
+    assert lost["individual_id"].tolist() == ["A", "B"]
+    assert set(lost["reason"]) == {"several_individuals"}
     _, lost = place_tags(images, boxes([]).iloc[:0], {"i1": "not listed in md.json"})
     assert set(lost["reason"]) == {"not_detected"}
+
+
+def test_a_catalogue_where_no_tag_found_a_box_says_why_in_the_error(tmp_path):
+    images = tmp_path / "images.parquet"
+    pd.DataFrame(
+        {"path": ["a.jpg"], "image_id": ["i1"], "tag_individuals": ["A"],
+         "tag_flank": [None]}
+    ).to_parquet(images)  # fmt: skip
+    detections = tmp_path / "detections.parquet"
+    SHARD_DETECTIONS.write(boxes([("i1", 0, 0.2, 0.2)]).iloc[:0], detections)
+    out = CatalogueOutputs(tmp_path / "catalogue.csv", tmp_path / "not_placed.csv")
+    # Snakemake deletes not_placed.csv when the rule fails: the why is in the error.
+    with pytest.raises(CatalogueError, match=r"\{'no_animal_box': 1\}.*a.jpg: 'A'"):
+        catalogue_table_stage(
+            CatalogueInputs(images, detections, tmp_path), Thresholds(), out
+        )
 
 
 def test_a_folder_without_individual_tags_is_named_with_the_fix(tmp_path):

@@ -79,8 +79,9 @@ def tagged_run(tmp_path_factory) -> Path:
     return workdir
 
 
-def hand_history(season: Path, images: pd.DataFrame) -> pd.DataFrame:
-    """Individual × occasion 0/1 from the truth's lynx in usable images."""
+def hand_cells(season: Path, images: pd.DataFrame) -> tuple[set, int]:
+    """(individual, occasion, station) of every lynx the truth puts in a usable
+    image on a working day, and the number of occasions (days)."""
     truth = pd.read_parquet(season / "truth/detections.parquet")
     records = truth[truth["individual_id"].notna()]
     records = records[records["path"].isin(set(images["path"]))]
@@ -95,12 +96,20 @@ def hand_history(season: Path, images: pd.DataFrame) -> pd.DataFrame:
             (pd.Timestamp(row.Problem1_to) - pd.Timestamp(row.Problem1_from)).days + 1
         )
     }
+    cells = {
+        (row.individual_id, (row.datetime.date() - day1).days + 1, row.station)
+        for row in records.itertuples()
+        if (row.station, row.datetime.date()) not in problem
+    }
+    return cells, days
+
+
+def hand_history(season: Path, images: pd.DataFrame) -> pd.DataFrame:
+    """Individual × occasion 0/1 from the hand-computed cells."""
+    triples, days = hand_cells(season, images)
     cells = {}
-    for row in records.itertuples():
-        date = row.datetime.date()
-        if (row.station, date) in problem:
-            continue
-        cells.setdefault(row.individual_id, [0] * days)[(date - day1).days] = 1
+    for individual, occasion, _ in triples:
+        cells.setdefault(individual, [0] * days)[occasion - 1] = 1
     return pd.DataFrame(
         [[ind, *ch] for ind, ch in sorted(cells.items())],
         columns=["Individual", *[f"o{k}" for k in range(1, days + 1)]],
@@ -119,6 +128,13 @@ def test_tagged_individuals_give_the_hand_computed_capture_history(tagged_run):
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
     identities = pd.read_parquet(results / "identities.parquet")
     assert set(identities["source"]) == {"tag"}
+    # × station too: every (individual, occasion, station) cell of the
+    # three-dimensional history (secr's capthist) is where the tags put it.
+    captures = pd.read_parquet(results / "capture/captures.parquet")
+    got_cells = {
+        (r.Individual, int(r.Occasion), r.Station) for r in captures.itertuples()
+    }
+    assert got_cells == hand_cells(tagged_run / "season", images)[0]
 
 
 def test_an_individual_tagged_on_an_image_without_an_animal_is_quarantined(
@@ -145,10 +161,22 @@ def test_truth_tags_scores_the_machine_on_the_tags(tagged_run):
     assert "tag" not in set(identities["source"]), "tags must not decide here"
     tagged = pd.read_parquet(tagged_run / "results/identities.parquet")
     assert metrics["truth"] == "tags"
-    assert metrics["n_crops_with_truth"] == len(tagged)
-    assert metrics["n_tagged_individuals"] == tagged["individual_id"].nunique()
+    # The truth is only what the tags say without the machine: one tagged
+    # individual on an image with one lynx box (images with two lynx are paired
+    # by the machine's matches in the tagged run, so they cannot score it).
+    truth = pd.read_parquet(tagged_run / "season/truth/detections.parquet")
+    lynx = truth[truth["individual_id"].notna()]
+    alone = set(lynx.loc[~lynx["path"].duplicated(keep=False), "path"])
+    crops = pd.read_parquet(tagged_run / "results/crops.parquet")
+    images = pd.read_parquet(tagged_run / "results/images.parquet")
+    paths = crops.merge(images[["image_id", "path"]], on="image_id")
+    single = paths[paths["path"].isin(alone) & paths["crop_id"].isin(tagged["crop_id"])]
+    assert 0 < metrics["n_crops_with_truth"] == len(single) < len(tagged)
+    scored = tagged[tagged["crop_id"].isin(single["crop_id"])]
+    assert metrics["n_tagged_individuals"] == scored["individual_id"].nunique()
     assert 0 <= metrics["top1"] <= 1 and 0 <= metrics["baus"] <= 1
-    assert metrics["tags_not_placed"] == []
+    pairs = sorted(set(lynx.loc[lynx["path"].duplicated(keep=False), "path"]))
+    assert [line.split(":")[0] for line in metrics["tags_not_placed"]] == pairs
 
 
 def test_tagged_crops_become_a_catalogue_table(tagged_run, tmp_path):

@@ -23,6 +23,7 @@ from trapline.identify.clusters import stable_ids
 from trapline.identify.decide import (
     candidate_table,
     decide_tracks,
+    forced_tracks,
     majority,
     new_individuals,
 )
@@ -318,11 +319,7 @@ def identify(
     decided = decide_tracks(scores, tracks, fused_cal.threshold, forbidden)
 
     by_track = tracks.groupby("track_id")
-    forced_track = {
-        t: majority([forced[c] for c in g["crop_id"] if c in forced], "")
-        for t, g in by_track
-        if any(c in forced for c in g["crop_id"])
-    }
+    forced_track, forced_conflicts = forced_tracks(by_track, forced)
     open_tracks = [t for t in by_track.groups if t not in decided | forced_track]
     track_pairs = PairCache(
         feature_cache / "pairs-tracks.parquet" if feature_cache else None, workers
@@ -361,9 +358,11 @@ def identify(
             if len(mine):
                 flank = mine.loc[mine["probability"].idxmax(), "flank"]
         for c in crop_ids_of[track_id]:
-            source = "catalogue" if ind in known else "auto"
-            source = "review" if c in forced else source
-            rows.append((c, ind, ind not in known, source, 1.0, flank, track_id))
+            name = forced.get(c, ind)  # a person's word on a crop is never overruled
+            source = (
+                "review" if c in forced else "catalogue" if name in known else "auto"
+            )
+            rows.append((c, name, name not in known, source, 1.0, flank, track_id))
     for cluster, name in zip(clusters, names, strict=True):
         flank = majority([motion[t] for t in cluster], "unknown")
         for t in cluster:
@@ -386,6 +385,7 @@ def identify(
             "n_crops": len(target),
             "n_tracks": int(tracks["track_id"].nunique()),
             "n_new_individuals": len(clusters),
+            "forced_conflicts": forced_conflicts,
         },
         similar.sort_values(SIMILAR_COLUMNS[:2], ignore_index=True),
     )

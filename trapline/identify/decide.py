@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
@@ -13,6 +15,8 @@ from trapline.identify.progress import Progress
 from trapline.identify.scoring import PairCache
 from trapline.identify.shortlist import DEFAULT_SHORTLIST, ShortlistSettings
 from trapline.identify.store import CropStore
+
+log = logging.getLogger(__name__)
 
 CANDIDATE_COLUMNS = [
     "crop_id", "rank", "individual_id", "ref_id", "global_score", "inliers",
@@ -140,6 +144,45 @@ def _probabilities(
 def majority(values: list[str], default: str) -> str:
     known = [v for v in values if v != "unknown"]
     return max(sorted(set(known)), key=known.count) if known else default
+
+
+def forced_tracks(
+    by_track: pd.core.groupby.DataFrameGroupBy, forced: dict[str, str]
+) -> tuple[dict[str, str], list[dict]]:
+    """The individual of each track a person named a crop of, and the conflicts.
+
+    A track's crops the person did not name follow the name given most often
+    in it. Two names in one track mean the machine's track joined two animals
+    (or two people disagree): every named crop keeps its own name (the caller
+    applies ``forced`` per crop), and the track is reported, never settled
+    silently by a vote.
+
+    Returns:
+        ``(track → name, [{"track", "names", "crops"}, ...])``.
+    """
+    names: dict[str, str] = {}
+    conflicts: list[dict] = []
+    for track, group in by_track:
+        given = [forced[c] for c in group["crop_id"] if c in forced]
+        if not given:
+            continue
+        names[track] = majority(given, "")
+        if len(set(given)) > 1:
+            conflicts.append(
+                {
+                    "track": str(track),
+                    "names": sorted(set(given)),
+                    "crops": sorted(c for c in group["crop_id"] if c in forced),
+                }
+            )
+    for conflict in conflicts[:10]:
+        log.warning(
+            "one track, several names given by people (each crop keeps its own; "
+            "the rest follow the most frequent): track %s: %s",
+            conflict["track"],
+            ", ".join(conflict["names"]),
+        )
+    return names, conflicts
 
 
 def candidate_table(

@@ -28,7 +28,13 @@ from trapline.identify.decisions import DecisionContext, read_decisions
 from trapline.identify.flanks import link_flanks, simultaneous_pairs
 from trapline.identify.matching import IndexSettings, top_candidates
 from trapline.identify.merges import apply_identity_decisions
-from trapline.identify.tags import TaggedCrops, tag_sources, tagged_crops
+from trapline.identify.tags import (
+    TaggedCrops,
+    pair_by_scores,
+    tag_sources,
+    tagged_crops,
+    with_tags,
+)
 from trapline.io import write_atomic
 from trapline.tables import CROPS, IDENTITIES, IMAGES
 
@@ -115,10 +121,13 @@ def identify_stage(
     )
     if result.identities["crop_id"].duplicated().any():
         raise RuntimeError("identify returned a crop twice")
-    target = crops[crops["crop_id"].isin(result.identities["crop_id"])]
-    tagged = result.identities["individual_id"].isin(tags.names)
+    # Several tagged animals in one frame: paired by the machine's matches.
+    tags = pair_by_scores(tags, result.candidates, decisions.forced)
+    identities = with_tags(result.identities, tags, decisions.forced)
+    target = crops[crops["crop_id"].isin(identities["crop_id"])]
+    tagged = identities["individual_id"].isin(tags.names)
     identities, conflicts = link_flanks(  # two tagged animals are never one
-        result.identities.assign(is_new=result.identities["is_new"] & ~tagged),
+        identities.assign(is_new=identities["is_new"] & ~tagged),
         simultaneous_pairs(target, images),
         decisions.distinct,
     )

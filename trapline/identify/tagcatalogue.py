@@ -7,8 +7,8 @@ tagged crops into a catalogue table for the next season::
     python -m trapline.identify.tagcatalogue results/2025 catalogue-2025.csv
 
 and set ``identify.catalogue: catalogue-2025.csv``. The references are the
-detector's boxes of the tagged images, as cropped (one per tagged individual:
-the image's largest target box when one individual is tagged), with the flank
+detector's boxes of the tagged images, as cropped (the crops a tag was forced
+onto: one individual tagged on an image with one target box), with the flank
 identification saw (left blank when unknown).
 
 A folder of tagged images can also be the catalogue directly, without running it

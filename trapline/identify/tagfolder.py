@@ -83,9 +83,16 @@ def catalogue_images_stage(folder: Path, settings: TagSettings, out: Path) -> No
     paths = [str(folder.resolve() / f.path) for f in files]
     with ExifReader(workers=1) as reader:
         records = {r.path: r for r in reader.read(paths)}
-    for path in paths:
-        if records[path].error:
-            log.warning("%s: keywords not read (%s)", path, records[path].error)
+    unread = [p for p in paths if records[p].error]
+    for path in unread:
+        log.warning("%s: keywords not read (%s)", path, records[path].error)
+    if unread:
+        log.warning(
+            "%s: %d of %d images unreadable, so not in the catalogue (listed above)",
+            folder,
+            len(unread),
+            len(paths),
+        )
     tags = pd.DataFrame([records[p].tags for p in paths])
     frame = pd.DataFrame(
         {
@@ -168,9 +175,15 @@ def catalogue_table_stage(
         )
     write_atomic(out.not_placed, lambda tmp: not_placed.to_csv(tmp, index=False))
     if table.empty:
+        # Snakemake deletes a failed job's outputs (not_placed.csv among them):
+        # the reasons go into the message itself, and every line is in the log.
+        reasons = not_placed["reason"].value_counts().to_dict()
+        first = not_placed.iloc[0]
         raise CatalogueError(
             f"catalogue folder {inputs.folder}: no tagged individual is on an animal "
-            f"box; {out.not_placed} lists every tag and why"
+            f"box; tags not placed by reason: {reasons}; e.g. {first.path}: "
+            f"{first.individual_id!r}: {first.detail}. The rule's log lists every "
+            "tag and why"
         )
     write_atomic(out.catalogue, lambda tmp: table.to_csv(tmp, index=False))
     log.info(
@@ -187,9 +200,11 @@ def place_tags(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each tagged individual on one animal box of its image.
 
-    One individual takes the image's largest box; as many individuals as boxes
-    pair left to right (the tags cannot say more); otherwise by size, the rest
-    listed. Two individuals never share a box.
+    One individual takes the image's largest box (the animal a person framed
+    and tagged; a second box is most often a partial detection of the same
+    animal or one in the background). Several individuals on one image are
+    listed as not placed: keywords belong to the image, and which box is which
+    is not in them, so no reference is built on a guess.
 
     Args:
         images: ``path, image_id, tag_individuals, tag_flank``.
@@ -217,28 +232,27 @@ def place_tags(
             )
             lost += [(image.path, n, reason, detail) for n in names]
             continue
-        if len(names) == len(mine):
-            order = mine.sort_values(["bbox_x", "det_index"])
-        else:
-            order = mine.sort_values(["area", "det_index"], ascending=[False, True])
+        if len(names) > 1:
+            lost += [
+                (image.path, n, "several_individuals",
+                 f"{len(names)} individuals tagged on {len(mine)} animal boxes: "
+                 "which box is which is not in the tags")
+                for n in names
+            ]  # fmt: skip
+            continue
+        box = mine.sort_values(["area", "det_index"], ascending=[False, True]).iloc[0]
         flank = image.tag_flank if isinstance(image.tag_flank, str) else None
-        for name, box in zip(names, order.itertuples(), strict=False):
-            rows.append(
-                {
-                    "path": image.path,
-                    "individual_id": name,
-                    "flank": flank,
-                    "bbox_x": box.bbox_x,
-                    "bbox_y": box.bbox_y,
-                    "bbox_w": box.bbox_w,
-                    "bbox_h": box.bbox_h,
-                }
-            )
-        lost += [
-            (image.path, n, "more_individuals_than_boxes",
-             f"{len(names)} individuals tagged, {len(mine)} animal boxes")
-            for n in names[len(mine) :]
-        ]  # fmt: skip
+        rows.append(
+            {
+                "path": image.path,
+                "individual_id": names[0],
+                "flank": flank,
+                "bbox_x": box.bbox_x,
+                "bbox_y": box.bbox_y,
+                "bbox_w": box.bbox_w,
+                "bbox_h": box.bbox_h,
+            }
+        )
     table = pd.DataFrame(rows, columns=CATALOGUE_COLUMNS)
     return (
         table.sort_values(["individual_id", "path"], ignore_index=True),

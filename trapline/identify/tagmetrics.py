@@ -3,10 +3,12 @@
 A programme with tagged images has the best yardstick there is: its own
 identifications of real animals. With ``identify.truth: tags`` the identify
 stage runs as if the tags were absent, and this pairs the tags with the crops
-exactly as the forcing path would (:func:`trapline.identify.tags.tagged_crops`)
-and scores the run as on a simulated season: top-1 for catalogue individuals,
-BAKS/BAUS, ARI. Tags carry no flank, so new animals are clustered in one group:
-the two unlinked flanks of one new animal count against ARI here, unlike on the
+where the tags alone are certain (:func:`trapline.identify.tags.tagged_crops`:
+one individual on one crop; images with several animals are paired by the
+machine's own matches in a tagged run, so they cannot score it) and scores the
+run as on a simulated season: top-1 for catalogue individuals, BAKS/BAUS, ARI.
+Tags carry no flank, so new animals are clustered in one group: the two
+unlinked flanks of one new animal count against ARI here, unlike on the
 simulator, where clustering is scored within each true flank.
 """
 
@@ -33,8 +35,15 @@ def tag_truth(
     catalogue_ids: set[str],
     target_species: tuple[str, ...],
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """``crop_id, true_id, true_flank`` from the tags, and the tags not placed."""
+    """``crop_id, true_id, true_flank`` from the tags, and the tags not placed
+    (with the images whose several tagged animals the tags alone cannot put on
+    boxes: not scored, each named)."""
     tagged = tagged_crops(crops, images, catalogue_ids, target_species)
+    not_scored = tuple(
+        f"{path}: {len(names)} individuals tagged on {len(crops_here)} crops: "
+        "which box is which is not in the tags (not scored)"
+        for path, names, crops_here in tagged.ambiguous
+    )
     truth = pd.DataFrame(
         {
             "crop_id": list(tagged.forced),
@@ -42,7 +51,7 @@ def tag_truth(
             "true_flank": "unknown",
         }
     )
-    return truth, tagged.unpaired
+    return truth, tagged.unpaired + not_scored
 
 
 def tag_metrics_stage(

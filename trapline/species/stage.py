@@ -172,7 +172,7 @@ def species_stage(
     sequences = summary.set_index("image_id")["sequence_id"]
     boxes = label_boxes(classify(boxes, crops, inputs, settings), sequences, settings)
     images = INVENTORY.read(inputs.images)
-    boxes = person_labels(boxes, images, settings.backend)
+    boxes = person_labels(boxes, images, settings.backend, target_species)
     DETECTIONS.write(boxes, out.detections)
     columns = ["species", "species_conf", "species_source"]
     crops = crops.merge(boxes[KEY + columns], on=KEY, how="left")

@@ -8,6 +8,13 @@ stays as the machine said otherwise. With ``species.backend: folders`` the
 ``{species}`` folder of the layout labels every animal box of its images
 (``folder``); with ``species.backend: tags`` only tagged images get a species and
 the rest are ``unknown``.
+
+An individual tag names the species too: the catalogue's animals are of the
+target species, so the only animal box of an image tagged ``Individual|LYX012``
+is that species even where the classifier said fox (or, with the ``tags``
+backend, nothing). Otherwise the person's identification would never reach a
+capture. With several animal boxes, several target species, or a box already
+labelled with a target species, the tag cannot say more and labels stay.
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ log = logging.getLogger(__name__)
 
 
 def person_labels(
-    boxes: pd.DataFrame, images: pd.DataFrame, backend: str
+    boxes: pd.DataFrame,
+    images: pd.DataFrame,
+    backend: str,
+    target_species: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Boxes with the species people gave put over the machine's.
 
@@ -32,6 +42,8 @@ def person_labels(
         images: the inventory's images with ``tag_species`` and, with the
             ``folders`` backend, ``folder_species``.
         backend: ``species.backend``.
+        target_species: top-level ``target_species`` (what an individual tag
+            implies, when there is one).
 
     Returns:
         A copy of ``boxes`` with the people's labels in place.
@@ -45,7 +57,7 @@ def person_labels(
         out.loc[take, "species_conf"] = 1.0
         out.loc[take, "species_source"] = "folder"
     if "tag_species" not in images:
-        return out
+        return individual_species(out, images, target_species)
     tagged = images.set_index("image_id")["tag_species"].dropna().map(split_values)
     names = out["image_id"].map(tagged)
     has = animal & names.notna()
@@ -69,4 +81,47 @@ def person_labels(
             left,
         )
     log.info("%d animal boxes labelled by a person's species tag", int(one.sum()))
+    return individual_species(out, images, target_species)
+
+
+def individual_species(
+    boxes: pd.DataFrame, images: pd.DataFrame, target_species: tuple[str, ...]
+) -> pd.DataFrame:
+    """The only animal box of an image with an individual tag is a target animal.
+
+    Applies when the season has one target species, the image has no species
+    tag, and none of its animal boxes is labelled a target species already.
+    """
+    if "tag_individuals" not in images or len(target_species) != 1:
+        return boxes
+    tagged = images["tag_individuals"].notna()
+    if "tag_species" in images:  # a person's species tag says it all
+        tagged &= images["tag_species"].isna()
+    tagged = set(images.loc[tagged, "image_id"])
+    animal = (boxes["category"] == "animal") & boxes["image_id"].isin(tagged)
+    if not animal.any():
+        return boxes
+    per_image = boxes[animal].groupby("image_id")
+    n_boxes = per_image.size()
+    n_target = per_image["species"].agg(lambda s: s.isin(target_species).sum())
+    lone = set(n_boxes.index[(n_boxes == 1) & (n_target == 0)])
+    take = animal & boxes["image_id"].isin(lone)
+    out = boxes.copy()
+    out.loc[take, "species"] = target_species[0]
+    out.loc[take, "species_conf"] = 1.0
+    out.loc[take, "species_source"] = "tag"
+    unsure = int(((n_boxes > 1) & (n_target == 0)).sum())
+    if unsure:
+        log.warning(
+            "%d images tagged with an individual have several animal boxes and none "
+            "labelled %s: which box the individual is is not in the tags, labels stay",
+            unsure,
+            target_species[0],
+        )
+    if take.any():
+        log.info(
+            "%d animal boxes labelled %s by an individual tag",
+            int(take.sum()),
+            target_species[0],
+        )
     return out
