@@ -709,3 +709,17 @@ def test_calibration_on_a_sample_of_a_large_catalogues_negatives():
         int(np.argmax(f.probability(np.arange(0, 61)) >= f.threshold)) for f in fits
     ]
     assert abs(called[0] - called[1]) <= 2, called
+
+
+def test_a_vote_search_scans_the_same_budget_whatever_the_season():
+    from trapline.identify.shortlist import lists, probes
+
+    settings = ShortlistSettings()
+    scanned = []
+    for n in (557_000, 2_500_000, 5_500_000):
+        nlist = lists(n)
+        scanned.append(probes(n, nlist, settings) * n / nlist)
+    # Lists grow as sqrt(n): a fixed nprobe would scan 3.1x more at 10x the season.
+    assert max(scanned) / min(scanned) < 1.4
+    assert probes(557_000, lists(557_000), settings) == settings.nprobe
+    assert probes(10**9, 10, settings) == 1  # never fewer than one list

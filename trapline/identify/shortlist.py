@@ -52,7 +52,14 @@ class ShortlistSettings:
             the (k+1)-th is the normaliser).
         exact_max_descriptors: indexes up to this many descriptors are exact,
             larger ones an inverted file.
-        nprobe: inverted lists searched per query descriptor.
+        nprobe: inverted lists searched per query descriptor, at most.
+        scanned: descriptors scanned per query descriptor: the lists searched
+            are ``scanned`` divided by the index's mean list length (between 1
+            and ``nprobe``). With 4·√n lists each holds √n/4 descriptors, so
+            a fixed number of lists would scan ever more per search as the
+            season grows (the new-animal shortlist grew with slope 1.6 against
+            the tracks); a fixed budget keeps a search's scan flat, and where
+            descriptors are denser the neighbours it needs lie nearer.
     """
 
     references: int = 10
@@ -63,6 +70,7 @@ class ShortlistSettings:
     neighbours: int = 5
     exact_max_descriptors: int = 10_000
     nprobe: int = 16
+    scanned: int = 3_000
 
     def verifies_all(self, n_refs: int) -> bool:
         return self.references <= 0 or n_refs <= self.verify_all_max_refs
@@ -104,8 +112,8 @@ class DescriptorIndex:
         )
         self.index.cp.niter = 10  # coarse centroids need not be exact
         self.index.train(np.ascontiguousarray(training, dtype=np.float32))
-        self.index.nprobe = min(settings.nprobe, nlist)
-        self.kind = f"ivf{nlist}-sq8"
+        self.index.nprobe = probes(n_total, nlist, settings)
+        self.kind = f"ivf{nlist}-sq8,nprobe{self.index.nprobe}"
         self._quantizer = quantizer  # faiss does not own it: keep it alive
 
     def add(self, owner: int, descriptors: np.ndarray) -> None:
@@ -186,6 +194,12 @@ def training_sample(
 def lists(n_total: int) -> int:
     """Inverted lists for ``n_total`` descriptors: 4·√n, faiss's usual choice."""
     return max(1, int(4 * math.sqrt(max(n_total, 1))))
+
+
+def probes(n_total: int, nlist: int, settings: ShortlistSettings) -> int:
+    """Lists searched per query: ``settings.scanned`` descriptors' worth."""
+    mean_list = max(n_total / max(nlist, 1), 1.0)
+    return max(1, min(settings.nprobe, nlist, round(settings.scanned / mean_list)))
 
 
 def train_size(n_total: int) -> int:

@@ -144,10 +144,11 @@ def pair_by_scores(
         ]
     for line in unpaired[len(tagged.unpaired) :][:10]:
         log.warning("tag not placed on a crop: %s", line)
-    log.info(
-        "%d crops paired with tags by the machine's matches",
-        len(forced) - len(tagged.forced),
-    )
+    if tagged.ambiguous:
+        log.info(
+            "%d crops paired with tags by the machine's matches",
+            len(forced) - len(tagged.forced),
+        )
     return TaggedCrops(forced, tagged.names, tuple(unpaired))
 
 

@@ -13,6 +13,9 @@ features' keys, so a rerun verifies only the edges of new or changed crops.
 
 from __future__ import annotations
 
+import logging
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -27,6 +30,8 @@ from trapline.identify.shortlist import (
     training_sample,
 )
 from trapline.identify.store import CropStore
+
+log = logging.getLogger(__name__)
 
 Edge = tuple[int, int]
 
@@ -66,6 +71,7 @@ def nearest_by_votes(
     of its sharpest representative's descriptors against all other tracks'
     representatives')."""
     n = len(reps)
+    started = time.monotonic()
     n_total = sum(store.sizes[c] for rep in reps for c in rep)
     order = [c for rep in reps for c in rep]
     training = None
@@ -81,6 +87,13 @@ def nearest_by_votes(
     for t, feats in _per_track(reps, store):
         index.add(t, np.concatenate([f.descriptors for f in feats]))
     index.finish()
+    log.info(
+        "new-animal vote index: %d descriptors of %d tracks (%s) built in %.0f s",
+        n_total,
+        n,
+        index.kind,
+        time.monotonic() - started,
+    )
     edges: set[Edge] = set()
     progress = Progress("new-animal shortlist", n, "tracks")
     for t, feats in _per_track(reps, store):
