@@ -94,16 +94,17 @@ def individual_species(
     """
     if "tag_individuals" not in images or len(target_species) != 1:
         return boxes
-    tagged = images["tag_individuals"].notna()
+    named = images["tag_individuals"].notna()
     if "tag_species" in images:  # a person's species tag says it all
-        tagged &= images["tag_species"].isna()
-    tagged = set(images.loc[tagged, "image_id"])
-    animal = (boxes["category"] == "animal") & boxes["image_id"].isin(tagged)
+        named &= images["tag_species"].isna()
+    animal = (boxes["category"] == "animal") & boxes["image_id"].isin(
+        set(images.loc[named, "image_id"])
+    )
     if not animal.any():
         return boxes
-    per_image = boxes[animal].groupby("image_id")
-    n_boxes = per_image.size()
-    n_target = per_image["species"].agg(lambda s: s.isin(target_species).sum())
+    is_target = boxes.loc[animal, "species"].isin(target_species)
+    per_image = is_target.groupby(boxes.loc[animal, "image_id"])
+    n_boxes, n_target = per_image.size(), per_image.sum()
     lone = set(n_boxes.index[(n_boxes == 1) & (n_target == 0)])
     take = animal & boxes["image_id"].isin(lone)
     out = boxes.copy()
