@@ -21,9 +21,9 @@ from trapline.report.figures import (
     MAX_PANELS,
     PALETTE,
     Section,
-    names_as_text,
     new_figure,
     panel_grid,
+    plain,
     save,
 )
 
@@ -102,7 +102,6 @@ def _signed(seconds: float) -> str:
     return f"{sign}{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-@names_as_text
 def activity_section(
     sequences: Path, species_counts: Path, deployments: Path, out: Path
 ) -> Section:
@@ -137,7 +136,7 @@ def activity_section(
         colour = PALETTE[k % len(PALETTE)]
         ax.hist(hours, bins=24, range=(0, 24), density=True, color=colour, alpha=0.3)
         ax.plot(grid, circular_density(hours, grid), color=colour, linewidth=2)
-        ax.set_title(f"{name} ({len(hours):,} sequences)", fontsize=9)
+        ax.set_title(f"{plain(name)} ({len(hours):,} sequences)", fontsize=9)
         ax.set_xlim(0, 24)
         ax.set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)])
         ax.tick_params(labelsize=7)

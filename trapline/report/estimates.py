@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trapline.report.figures import PALETTE, Section, names_as_text, new_figure, save
+from trapline.report.figures import PALETTE, Section, new_figure, plain, save
 
 ESTIMATORS = (("chao_mh", "Chao M_h"), ("schnabel", "Schnabel"))
 
@@ -54,7 +54,6 @@ def estimate_rows(report: dict) -> list[dict]:
     return rows
 
 
-@names_as_text
 def estimates_section(estimate: Path, out: Path, *, why_empty: str | None) -> Section:
     """Plot each estimate with its 95 % interval, the animals caught and the truth.
 
@@ -117,7 +116,7 @@ def estimates_section(estimate: Path, out: Path, *, why_empty: str | None) -> Se
             f"The simulated season held {true_n} animals, "
             f"{report['truth']['photographed']} of them photographed."
         )
-    axes.set_yticks(y, [r["label"] for r in rows], fontsize=8)
+    axes.set_yticks(y, [plain(r["label"]) for r in rows], fontsize=8)
     axes.invert_yaxis()
     axes.set_xlim(0, edge * 1.1)
     axes.set_ylim(len(rows) - 0.3, -0.9)

@@ -13,7 +13,6 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -39,16 +38,18 @@ GREY = "#BBBBBB"
 MAX_PANELS = 24
 """Most small multiples in one figure (species, animals); the rest are named."""
 
-names_as_text = matplotlib.rc_context({"text.parse_math": False})
-"""Decorates every function that draws: text in its figures is never mathtext.
 
-Station, species and individual names come from folders and tags; with
-matplotlib's default, a name holding two ``$`` (``ST$1$``, ``Cam $A^$``) would be
-parsed as TeX math, drawn wrong or raise at ``savefig`` and fail the report
-rule. ``text.parse_math`` is read when each text is made, so the setting must
-hold while the figure is drawn, not only while it is saved; ``rc_context``
-restores the caller's settings afterwards (no global change).
-"""
+def plain(text: object) -> str:
+    """Season text (a station, species, individual, reason) as matplotlib draws it.
+
+    Names come from folders, tags and tables. matplotlib reads text between two
+    ``$`` as TeX math, so ``Cam $A$`` would be drawn as math and ``ST$^{$1`` would
+    raise at ``savefig`` and fail the report rule. A backslash before each ``$``
+    makes matplotlib draw a plain dollar sign. Escaping the names where they
+    enter a figure keeps mathtext for matplotlib's own labels (the log axis's
+    10² ticks), which turning mathtext off everywhere would print as TeX source.
+    """
+    return str(text).replace("$", r"\$")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,6 @@ def save(figure: Figure, path: Path) -> None:
     write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=DPI))
 
 
-@names_as_text
 def save_empty(path: Path, reason: str) -> None:
     """The plot of an empty section: the reason, in words, where the plot would be.
 
@@ -94,7 +94,7 @@ def save_empty(path: Path, reason: str) -> None:
     figure.text(
         0.5,
         0.5,
-        "\n".join(textwrap.wrap(reason, 90)),
+        "\n".join(textwrap.wrap(plain(reason), 90)),
         ha="center",
         va="center",
         fontsize=11,

@@ -21,8 +21,8 @@ from trapline.report.figures import (
     GREY,
     PALETTE,
     Section,
-    names_as_text,
     new_figure,
+    plain,
     save,
 )
 
@@ -97,7 +97,6 @@ def quarantined_by_station(quarantine: Path) -> pd.DataFrame:
     return wide[order].astype("int64")
 
 
-@names_as_text
 def files_section(images: Path, quarantine: Path, out: Path) -> Section:
     """Plot usable images by content and quarantined files by reason, per station.
 
@@ -151,7 +150,7 @@ def files_section(images: Path, quarantine: Path, out: Path) -> Section:
             values,
             left=start,
             color=reds[k % len(reds)],
-            label=f"{reason} ({values.sum():,})",
+            label=f"{plain(reason)} ({values.sum():,})",
         )
         start += values
     right.set_title(f"quarantined files ({int(held.to_numpy().sum()):,})")
@@ -162,7 +161,7 @@ def files_section(images: Path, quarantine: Path, out: Path) -> Section:
         right.text(0.5, 0.5, "none", transform=right.transAxes, ha="center")
     for axes in (left, right):
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    left.set_yticks(y, stations, fontsize=8)
+    left.set_yticks(y, [plain(s) for s in stations], fontsize=8)
     left.invert_yaxis()
     save(figure, out)
     return Section("files", title, LOOK_FOR)

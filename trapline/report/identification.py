@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trapline.report.figures import PALETTE, Section, names_as_text, new_figure, save
+from trapline.report.figures import PALETTE, Section, new_figure, plain, save
 
 SOURCES = {
     "catalogue": ("matched to the catalogue", PALETTE[0]),
@@ -95,7 +95,6 @@ def match_threshold(calibration: dict) -> tuple[float, str]:
     return float(calibration["local"]["threshold"]), "local features"
 
 
-@names_as_text
 def identification_section(
     identities: Path | None,
     calibration: Path | None,
@@ -149,7 +148,7 @@ def identification_section(
                 histtype="step",
                 linewidth=2,
                 color=colour,
-                label=f"{label} ({len(scores):,} crops)",
+                label=f"{plain(label)} ({len(scores):,} crops)",
             )
     left.axvline(
         threshold,

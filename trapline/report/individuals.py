@@ -19,9 +19,9 @@ from trapline.report.figures import (
     MAX_PANELS,
     PALETTE,
     Section,
-    names_as_text,
     new_figure,
     panel_grid,
+    plain,
     save,
 )
 
@@ -66,7 +66,7 @@ def _discovery(ax, history: pd.DataFrame, occasions: pd.DataFrame) -> None:
         x = np.arange(1, last + 1)
         new = rows["first_occasion"].value_counts().reindex(x, fill_value=0)
         colour = PALETTE[k % len(PALETTE)]
-        label = species if len(groups) == 1 else f"{species}, session {session}"
+        label = plain(species if len(groups) == 1 else f"{species}, session {session}")
         ax.bar(x, new.to_numpy(), color=colour, alpha=0.35, label=f"new ({label})")
         ax.plot(
             x,
@@ -110,7 +110,6 @@ def _flanks(ax, coverage: pd.DataFrame) -> None:
     ax.legend(fontsize=7, loc="lower right")
 
 
-@names_as_text
 def individuals_section(
     history: Path,
     occasions: Path,
@@ -148,7 +147,6 @@ def individuals_section(
     return Section("individuals", title, LOOK_FOR)
 
 
-@names_as_text
 def maps_section(
     captures: Path, traps: Path, out: Path, *, why_empty: str | None
 ) -> Section:
@@ -195,7 +193,9 @@ def maps_section(
             where["x"], where["y"], s=18 * counts.to_numpy(), color=PALETTE[3], zorder=3
         )
         ax.set_title(
-            f"{name}\n{len(own)} captures, {len(counts)} stations", fontsize=7, pad=2
+            f"{plain(name)}\n{len(own)} captures, {len(counts)} stations",
+            fontsize=7,
+            pad=2,
         )
         ax.set_xticks([])
         ax.set_yticks([])

@@ -17,8 +17,8 @@ from matplotlib.patches import Patch
 from trapline.report.figures import (
     PALETTE,
     Section,
-    names_as_text,
     new_figure,
+    plain,
     save,
     station_label,
 )
@@ -57,7 +57,6 @@ def operation_matrix(camera_operation: Path) -> pd.DataFrame:
     return matrix.reindex(columns=full).fillna(0).astype("int8")
 
 
-@names_as_text
 def operation_section(camera_operation: Path, out: Path) -> Section:
     """Plot the station × day operation matrix.
 
@@ -84,7 +83,9 @@ def operation_section(camera_operation: Path, out: Path) -> Section:
         vmin=0,
         vmax=2,
     )
-    axes.set_yticks(np.arange(len(matrix)), matrix.index, fontsize=8)
+    axes.set_yticks(
+        np.arange(len(matrix)), [plain(s) for s in matrix.index], fontsize=8
+    )
     dates = matrix.columns
     step = max(1, len(dates) // 12)
     ticks = np.arange(0, len(dates), step)

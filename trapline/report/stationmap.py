@@ -20,9 +20,9 @@ from trapline.report.figures import (
     MAX_PANELS,
     PALETTE,
     Section,
-    names_as_text,
     new_figure,
     panel_grid,
+    plain,
     save,
 )
 
@@ -67,7 +67,6 @@ def _base(axes: Axes, points: pd.DataFrame) -> None:
     axes.tick_params(labelsize=7)
 
 
-@names_as_text
 def map_section(traps: Path, detection_history: Path, out: Path) -> Section:
     """Plot every station's events and species, then one map per species.
 
@@ -117,7 +116,7 @@ def map_section(traps: Path, detection_history: Path, out: Path) -> Section:
         points["Station"], points["x"], points["y"], richness, strict=True
     ):
         axes[0].annotate(
-            f"{name}\n{n} spp.",
+            f"{plain(name)}\n{n} spp.",
             (x, y),
             fontsize=6,
             xytext=(4, 4),
@@ -140,7 +139,7 @@ def map_section(traps: Path, detection_history: Path, out: Path) -> Section:
             zorder=2,
         )
         ax.set_title(
-            f"{name}: {int(counts.sum()):,} events, {int(seen.sum())} stations",
+            f"{plain(name)}: {int(counts.sum()):,} events, {int(seen.sum())} stations",
             fontsize=9,
         )
     for ax in axes[len(shown) + 1 :]:
